@@ -1,0 +1,2 @@
+/* abstain-account.c: not written yet */
+typedef int abstain_account_placeholder;

@@ -1,0 +1,2 @@
+/* abstain-error.c: not written yet */
+typedef int abstain_error_placeholder;

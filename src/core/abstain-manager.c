@@ -1,0 +1,2 @@
+/* abstain-manager.c: not written yet */
+typedef int abstain_manager_placeholder;
