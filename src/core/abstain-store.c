@@ -779,7 +779,7 @@ load_file (const char *dir,
   if ((root = parse_root (data, length, parser)) != NULL && parse (root, result))
     return;
 
-  g_warning ("%s does not validate; moving it aside", name);
+  g_debug ("%s does not validate; moving it aside", name);
   move_aside (path, result);
 }
 

@@ -726,9 +726,14 @@ on_controls (GObject      *object,
     }
 
   if (list != NULL)
-    apply_list (self, list, etag);
+    {
+      apply_list (self, list, etag);
+      save (self, ABSTAIN_STORE_STATE);
+    }
   else
     {
+      /* Not modified: the time is kept in memory; it reaches the disk with
+       * the next real change. */
       g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
       AbstainStoreAccount *stored = store_account (self);
 
@@ -739,7 +744,6 @@ on_controls (GObject      *object,
 
   abstain_account_set_state (self->account, ABSTAIN_ACCOUNT_STATE_ONLINE);
   abstain_account_set_last_error (self->account, NULL);
-  save (self, ABSTAIN_STORE_STATE);
   step (self);
 }
 
