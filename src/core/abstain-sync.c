@@ -58,6 +58,7 @@ struct _AbstainSync
   guint               network_available : 1;
   guint               loopback : 1;
   guint               inflight_withdrawn : 1;
+  guint               waiting_for_save : 1;
 };
 
 G_DEFINE_FINAL_TYPE (AbstainSync, abstain_sync, G_TYPE_OBJECT)
@@ -238,6 +239,22 @@ next_entry (AbstainSync *self)
   return NULL;
 }
 
+static gboolean
+has_unpersisted (AbstainSync *self)
+{
+  GPtrArray *outbox = abstain_store_get_outbox (self->store);
+
+  for (guint i = 0; i < outbox->len; i++)
+    {
+      AbstainOutboxEntry *entry = g_ptr_array_index (outbox, i);
+
+      if (entry_is_mine (self, entry) && !entry->persisted)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
 static void
 update_pending (AbstainSync    *self,
                 AbstainControl *control)
@@ -402,26 +419,21 @@ schedule_retry (AbstainSync *self)
   self->retry_source = g_timeout_add (delay, on_retry_timeout, self);
 }
 
-static GError *
-queued_error (AbstainSync *self)
-{
-  if (self->run_error != NULL)
-    return g_error_copy (self->run_error);
-
-  return g_error_new_literal (ABSTAIN_ERROR, ABSTAIN_ERROR_OFFLINE,
-                              _("The change is queued and will be sent later"));
-}
-
 static void
-complete_waiter (AbstainSync *self,
-                 GTask       *task)
+complete_waiter (AbstainSync  *self,
+                 GTask        *task,
+                 const GError *run_error,
+                 const GError *refresh_error)
 {
   WaitKind kind = GPOINTER_TO_INT (g_task_get_task_data (task));
 
-  if (kind == WAIT_REFRESH && self->refresh_error != NULL)
-    g_task_return_error (task, g_error_copy (self->refresh_error));
-  else if (kind == WAIT_FLUSH && (self->run_error != NULL || abstain_sync_has_queued (self)))
-    g_task_return_error (task, queued_error (self));
+  if (kind == WAIT_REFRESH && refresh_error != NULL)
+    g_task_return_error (task, g_error_copy (refresh_error));
+  else if (kind == WAIT_FLUSH && run_error != NULL)
+    g_task_return_error (task, g_error_copy (run_error));
+  else if (kind == WAIT_FLUSH && abstain_sync_has_queued (self))
+    g_task_return_new_error (task, ABSTAIN_ERROR, ABSTAIN_ERROR_OFFLINE, "%s",
+                             _("The change is queued and will be sent later"));
   else
     g_task_return_boolean (task, TRUE);
 }
@@ -430,11 +442,14 @@ static void
 finish_run (AbstainSync *self)
 {
   g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->waiters);
+  g_autoptr(GError) run_error = g_steal_pointer (&self->run_error);
+  g_autoptr(GError) refresh_error = g_steal_pointer (&self->refresh_error);
 
   self->waiters = g_ptr_array_new_with_free_func (g_object_unref);
   self->running = FALSE;
   self->stopping = FALSE;
   self->refresh_wanted = FALSE;
+  self->waiting_for_save = FALSE;
   g_clear_pointer (&self->secret, abstain_secret_free);
   g_hash_table_remove_all (self->tried);
   g_hash_table_remove_all (self->resent);
@@ -444,11 +459,9 @@ finish_run (AbstainSync *self)
     schedule_retry (self);
   self->backoff_wanted = FALSE;
 
+  /* Last: a callback may start the next run. */
   for (guint i = 0; i < waiters->len; i++)
-    complete_waiter (self, g_ptr_array_index (waiters, i));
-
-  g_clear_error (&self->run_error);
-  g_clear_error (&self->refresh_error);
+    complete_waiter (self, g_ptr_array_index (waiters, i), run_error, refresh_error);
 }
 
 static void
@@ -482,6 +495,14 @@ fail_unreachable (AbstainSync *self)
   finish_run (self);
 }
 
+/* After abstain_sync_stop (), late answers are ignored. */
+static gboolean
+run_is_gone (AbstainSync  *self,
+             const GError *error)
+{
+  return !self->running || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
 static void
 on_secret_found (GObject      *object,
                  GAsyncResult *result,
@@ -491,7 +512,7 @@ on_secret_found (GObject      *object,
   g_autoptr(GError) error = NULL;
   AbstainSecret *secret = abstain_keyring_lookup_finish (result, &error);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (run_is_gone (self, error))
     return;
 
   if (secret == NULL)
@@ -613,8 +634,13 @@ on_secret_stored (GObject      *object,
   g_autoptr(AbstainSync) self = user_data;
   g_autoptr(GError) error = NULL;
 
+  gboolean stored = abstain_keyring_store_finish (result, &error);
+
+  if (run_is_gone (self, error))
+    return;
+
   /* The new pair works for this run even when the keyring refused it. */
-  if (!abstain_keyring_store_finish (result, &error))
+  if (!stored)
     {
       g_warning ("Could not store the renewed token: %s", error->message);
       abstain_account_set_last_error (self->account, error);
@@ -647,7 +673,7 @@ on_token_refreshed (GObject      *object,
   g_autoptr(AbstainTokenData) token = abstain_client_refresh_finish (self->client, result, &error);
   AbstainSecret *secret;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (run_is_gone (self, error))
     return;
 
   if (token == NULL)
@@ -703,7 +729,7 @@ on_controls (GObject      *object,
   g_autoptr(AbstainControlList) list =
     abstain_client_get_controls_finish (self->client, result, &not_modified, &etag, &error);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (run_is_gone (self, error))
     return;
 
   if (error != NULL)
@@ -792,7 +818,8 @@ on_resend_saved (GObject      *object,
   if (!abstain_store_save_finish (ABSTAIN_STORE (object), result, &error))
     stop_run (self, error);
 
-  step (self);
+  if (self->running)
+    step (self);
 }
 
 /* 412: the refetched list is applied; the change is done, or sent once more
@@ -811,7 +838,7 @@ on_conflict_refetched (GObject      *object,
   g_autoptr(AbstainOutboxEntry) entry = g_steal_pointer (&self->inflight);
   AbstainControl *control;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (run_is_gone (self, error))
     return;
 
   if (list == NULL)
@@ -915,7 +942,7 @@ on_patched (GObject      *object,
   AbstainOutboxEntry *entry = self->inflight;
   AbstainControl *control;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (run_is_gone (self, error))
     return;
 
   control = abstain_account_lookup_control (self->account, entry->control_id);
@@ -1022,6 +1049,13 @@ step (AbstainSync *self)
       return;
     }
 
+  /* A change still being written: it is sent as soon as it is on disk. */
+  if (has_unpersisted (self))
+    {
+      self->waiting_for_save = TRUE;
+      return;
+    }
+
   finish_run (self);
 }
 
@@ -1090,15 +1124,26 @@ on_request_saved (GObject      *object,
   g_autoptr(AbstainSync) self = user_data;
   g_autoptr(GError) error = NULL;
 
+  gboolean waiting = self->running && self->waiting_for_save;
+
+  self->waiting_for_save = FALSE;
+
   if (!abstain_store_save_finish (ABSTAIN_STORE (object), result, &error))
     {
       /* Not on disk, so never sent. */
       g_warning ("%s", error->message);
       abstain_account_set_last_error (self->account, error);
+      if (waiting)
+        {
+          stop_run (self, error);
+          step (self);
+        }
       return;
     }
 
-  if (abstain_sync_has_queued (self))
+  if (waiting)
+    step (self);
+  else if (abstain_sync_has_queued (self))
     {
       self->failures = 0;
       run (self);
