@@ -1279,32 +1279,43 @@ opt_in_everything (Bench      *b,
     }
 }
 
-static void
-bench_requests_opt_out (Bench *b)
+/* Opts every editable control of both accounts in on the server and
+ * refreshes a fresh copy of the warm store; returns the store and K. */
+static char *
+prepare_opted_in (Bench      *b,
+                  const char *name,
+                  guint      *out_k)
 {
   g_autofree char *store = NULL;
   g_autofree char *out = NULL;
-  guint k, left;
-  Stats stats;
   int code;
 
-  if (!(store = fresh_copy (b, b->warm_dir, "store-requests-opt-out")))
-    return;
+  if (!(store = fresh_copy (b, b->warm_dir, name)))
+    return NULL;
 
-  /* Every editable control opted in, and the store told so. */
   opt_in_everything (b, b->free_token, b->free_email);
   opt_in_everything (b, b->pro_token, b->pro_email);
-  k = count_editable (b, b->free_token, TRUE, NULL) + count_editable (b, b->pro_token, TRUE, NULL);
+  *out_k = count_editable (b, b->free_token, TRUE, NULL) + count_editable (b, b->pro_token, TRUE, NULL);
   code = run_cli (b, store, NULL, &out, "status", "--json", NULL);
-  g_clear_pointer (&out, g_free);
-  if (code != 0 || k == 0)
+  if (code != 0 || *out_k == 0)
     {
-      broken (b, "opt-out: preparing %u opted-in controls failed (status exited %d)", k, code);
-      return;
+      broken (b, "opt-out: preparing %u opted-in controls failed (status exited %d)", *out_k, code);
+      return NULL;
     }
 
-  reset_stats (b);
-  code = run_cli (b, store, NULL, &out, "opt-out", "--all", NULL);
+  return g_steal_pointer (&store);
+}
+
+static void
+report_opt_out (Bench      *b,
+                const char *name,
+                const char *how,
+                int         code,
+                guint       k)
+{
+  guint left;
+  Stats stats;
+
   if (!read_stats (b, &stats))
     {
       broken (b, "could not read /_test/stats");
@@ -1312,12 +1323,58 @@ bench_requests_opt_out (Bench *b)
     }
   left = count_editable (b, b->free_token, TRUE, NULL) + count_editable (b, b->pro_token, TRUE, NULL);
 
-  g_print ("# requests-opt-out-all: abstain opt-out --all exited %d; K = %u; "
-           "still opted in after: %u; %s\n", code, k, left, stats.summary->str);
+  g_print ("# %s: %s exited %d; K = %u; still opted in after: %u; %s\n",
+           name, how, code, k, left, stats.summary->str);
   if (code != 0 || left != 0)
-    broken (b, "opt-out --all did not opt out everywhere (exit %d, %u left)", code, left);
-  report ("requests-opt-out-all", stats.patch_controls, k, "PATCHes", 0, "1.00");
+    broken (b, "%s did not opt out everywhere (exit %d, %u left)", how, code, left);
+  report (name, stats.patch_controls, k, "PATCHes", 0, "1.00");
   stats_clear (&stats);
+}
+
+static void
+bench_requests_opt_out (Bench *b)
+{
+  g_autofree char *store = NULL;
+  g_autofree char *out = NULL;
+  guint k = 0;
+  int code;
+
+  /* The window's Opt Out Everywhere button, pressed in the real window. */
+  if (b->responsiveness_bin != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSubprocess) proc = NULL;
+      g_autoptr(GSubprocessLauncher) launcher =
+        g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+      g_auto(GStrv) env = bench_environ (b, TRUE);
+      const char *argv[] = { b->responsiveness_bin, "--opt-out-everywhere", NULL };
+
+      if (!(store = prepare_opted_in (b, "store-opt-out-window", &k)))
+        return;
+      env = g_environ_setenv (env, "ABSTAIN_STATE_DIR", store, TRUE);
+      g_subprocess_launcher_set_environ (launcher, env);
+
+      reset_stats (b);
+      proc = g_subprocess_launcher_spawnv (launcher, argv, &error);
+      if (proc == NULL || !g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, &error))
+        {
+          broken (b, "opt-out everywhere: %s", error->message);
+          return;
+        }
+      code = g_subprocess_get_if_exited (proc) ? g_subprocess_get_exit_status (proc) : -1;
+      if (out == NULL || !strstr (out, "opt-out-everywhere-ms "))
+        code = code ? code : 1;
+      report_opt_out (b, "requests-opt-out-everywhere", "the window's Opt Out Everywhere", code, k);
+      g_clear_pointer (&store, g_free);
+      g_clear_pointer (&out, g_free);
+    }
+
+  /* The command line's "opt-out --all", over the same manager. */
+  if (!(store = prepare_opted_in (b, "store-opt-out-cli", &k)))
+    return;
+  reset_stats (b);
+  code = run_cli (b, store, NULL, &out, "opt-out", "--all", NULL);
+  report_opt_out (b, "requests-opt-out-all", "abstain opt-out --all", code, k);
 }
 
 /* The first non-loopback IPv4 address of this machine, or NULL. */

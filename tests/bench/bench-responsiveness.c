@@ -16,6 +16,10 @@
  * the window's frame clock) from the flip until 250 ms after the
  * confirmation (the baseline confirms at once and is watched for
  * --baseline-ms, default 2500).
+ *
+ * With --opt-out-everywhere it presses the overview's Opt Out Everywhere
+ * button instead and prints "opt-out-everywhere-ms T" once the manager has
+ * nothing pending (the requests are counted by the service).
  */
 
 #define G_LOG_DOMAIN "bench-responsiveness"
@@ -25,6 +29,7 @@
 #include <glib/gi18n.h>
 
 #include "abstain-application.h"
+#include "abstain-overview-page.h"
 
 #define SETTLE_MS     1000  /* after the first frame, before the flip */
 #define AFTER_MS      250   /* watched after the confirmation */
@@ -36,6 +41,8 @@ typedef struct
   GtkWidget    *window;
   GtkSwitch    *sw;
   gboolean      baseline;
+  gboolean      opt_out;
+  gboolean      was_pending;
   int           baseline_ms;
 
   GArray       *paints;      /* gint64 µs, monotonic */
@@ -125,6 +132,26 @@ on_tick (GtkWidget     *widget,
   return G_SOURCE_CONTINUE;
 }
 
+static GtkWidget *
+find_type (GtkWidget *widget,
+           GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_type (child, type);
+
+      if (found)
+        return found;
+    }
+
+  return NULL;
+}
+
 static GtkSwitch *
 find_switch (GtkWidget *widget)
 {
@@ -175,6 +202,51 @@ on_state_changed (GtkSwitch  *sw,
     }
 }
 
+/* --opt-out-everywhere: presses the overview's button and waits until the
+ * manager has nothing pending any more. */
+static void
+on_pending_changed (AbstainManager *manager,
+                    GParamSpec     *pspec,
+                    gpointer        user_data)
+{
+  if (abstain_manager_get_pending (manager))
+    {
+      bench.was_pending = TRUE;
+      return;
+    }
+  if (bench.was_pending && bench.confirmed == 0)
+    {
+      bench.confirmed = g_get_monotonic_time ();
+      g_print ("opt-out-everywhere-ms %.0f\n", (bench.confirmed - bench.flipped) / 1000.0);
+      g_application_quit (bench.app);
+    }
+}
+
+static gboolean
+opt_out_everywhere (void)
+{
+  AbstainManager *manager = abstain_application_get_manager (ABSTAIN_APPLICATION (bench.app));
+  GtkWidget *page = bench.window ? find_type (bench.window, ABSTAIN_TYPE_OVERVIEW_PAGE) : NULL;
+  GtkWidget *button = page ? find_type (page, GTK_TYPE_BUTTON) : NULL;
+
+  if (button == NULL || !gtk_widget_is_sensitive (button))
+    {
+      if (g_get_monotonic_time () - bench.first_frame > 15 * G_USEC_PER_SEC)
+        {
+          fail ("no sensitive Opt Out Everywhere button within 15 s");
+          return G_SOURCE_REMOVE;
+        }
+      return G_SOURCE_CONTINUE;
+    }
+
+  g_signal_connect (manager, "notify::pending", G_CALLBACK (on_pending_changed), NULL);
+  bench.flipped = g_get_monotonic_time ();
+  /* What a click does. */
+  g_signal_emit_by_name (button, "clicked");
+
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 on_poll (gpointer user_data)
 {
@@ -185,8 +257,18 @@ on_poll (gpointer user_data)
   if (bench.first_frame == 0 || now - bench.first_frame < SETTLE_MS * 1000)
     return G_SOURCE_CONTINUE;
 
+  if (bench.opt_out)
+    return opt_out_everywhere ();
+
   if (bench.window == NULL || !(bench.sw = find_switch (bench.window)))
     {
+      GtkWidget *stack = bench.window ? find_type (bench.window, ADW_TYPE_VIEW_STACK) : NULL;
+
+      /* The switches are on the Privacy page: go there, as a user would. */
+      if (stack != NULL &&
+          g_strcmp0 (adw_view_stack_get_visible_child_name (ADW_VIEW_STACK (stack)), "privacy") != 0)
+        adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (stack), "privacy");
+
       if (now - bench.first_frame > 15 * G_USEC_PER_SEC)
         {
           fail ("no sensitive switch was shown within 15 s");
@@ -263,6 +345,8 @@ main (int   argc,
   const GOptionEntry entries[] = {
     { "subject", 0, 0, G_OPTION_ARG_NONE, &subject, "The real window", NULL },
     { "baseline", 0, 0, G_OPTION_ARG_NONE, &bench.baseline, "A bare window", NULL },
+    { "opt-out-everywhere", 0, 0, G_OPTION_ARG_NONE, &bench.opt_out,
+      "Press Opt Out Everywhere in the real window instead", NULL },
     { "baseline-ms", 0, 0, G_OPTION_ARG_INT, &bench.baseline_ms, "Watch time of the baseline", "MS" },
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir, "The store ($ABSTAIN_STATE_DIR)", "DIR" },
     { NULL }
@@ -272,9 +356,10 @@ main (int   argc,
   bench.baseline_ms = 2500;
   context = g_option_context_new ("- frame gaps while a switch is flipped");
   g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, &argc, &argv, &error) || subject == bench.baseline)
+  if (!g_option_context_parse (context, &argc, &argv, &error) ||
+      (subject || bench.opt_out) == bench.baseline)
     {
-      g_printerr ("bench-responsiveness: use --subject or --baseline%s%s\n",
+      g_printerr ("bench-responsiveness: use --subject, --opt-out-everywhere or --baseline%s%s\n",
                   error ? ": " : "", error ? error->message : "");
       return 2;
     }
