@@ -1,0 +1,212 @@
+/* ui-test-util.c: driving the real window in tests
+ *
+ * Copyright 2026 The Abstain authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include "abstain-control-row.h"
+#include "ui-test-util.h"
+
+void
+ui_iterate (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_usleep (2000);
+}
+
+void
+ui_spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    ui_iterate ();
+}
+
+typedef gboolean (*Match) (GtkWidget *widget, gconstpointer data);
+
+static GtkWidget *
+find (GtkWidget     *root,
+      Match          match,
+      gconstpointer  data)
+{
+  if (match (root, data))
+    return root;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find (child, match, data);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static gboolean
+match_name (GtkWidget     *widget,
+            gconstpointer  data)
+{
+  return g_strcmp0 (gtk_widget_get_name (widget), data) == 0;
+}
+
+static gboolean
+match_type (GtkWidget     *widget,
+            gconstpointer  data)
+{
+  return G_TYPE_CHECK_INSTANCE_TYPE (widget, GPOINTER_TO_SIZE (data));
+}
+
+static gboolean
+match_label (GtkWidget     *widget,
+             gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), data) != NULL;
+}
+
+GtkWidget *
+ui_find_by_name (GtkWidget  *root,
+                 const char *name)
+{
+  return find (root, match_name, name);
+}
+
+GtkWidget *
+ui_find_by_type (GtkWidget *root,
+                 GType      type)
+{
+  return find (root, match_type, GSIZE_TO_POINTER (type));
+}
+
+GtkWidget *
+ui_find_label (GtkWidget  *root,
+               const char *text)
+{
+  return find (root, match_label, text);
+}
+
+typedef struct {
+  const char *kind;
+  const char *org;
+} RowQuery;
+
+static gboolean
+match_row (GtkWidget     *widget,
+           gconstpointer  data)
+{
+  const RowQuery *query = data;
+  AbstainControl *control;
+
+  if (!ABSTAIN_IS_CONTROL_ROW (widget))
+    return FALSE;
+
+  control = abstain_control_row_get_control (ABSTAIN_CONTROL_ROW (widget));
+  return g_strcmp0 (abstain_control_get_kind (control), query->kind) == 0 &&
+         (query->org == NULL ||
+          g_strcmp0 (abstain_control_get_organization_id (control), query->org) == 0);
+}
+
+GtkWidget *
+ui_find_control_row (GtkWidget  *root,
+                     const char *kind,
+                     const char *organization_id)
+{
+  RowQuery query = { kind, organization_id };
+
+  return find (root, match_row, &query);
+}
+
+static void
+store_result (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+AbstainAccount *
+ui_sign_in (AbstainManager     *manager,
+            AbstainTestService *svc,
+            const char         *plan)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  AbstainAccount *account;
+
+  abstain_manager_sign_in_token_async (manager,
+                                       abstain_test_service_get_url (svc),
+                                       abstain_test_service_get_token (svc, plan),
+                                       NULL, store_result, &result);
+  UI_WAIT_FOR (result != NULL);
+  account = abstain_manager_sign_in_token_finish (manager, result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (account);
+
+  return account;
+}
+
+/* Saves @widget's window as $ABSTAIN_TEST_SCREENSHOTS/<page>-<variant>.png,
+ * the variant being "fr" under a French LANGUAGE, else "dark" or "light". */
+void
+ui_screenshot (GtkWidget  *widget,
+               const char *page)
+{
+  const char *dir = g_getenv ("ABSTAIN_TEST_SCREENSHOTS");
+  const char *language = g_getenv ("LANGUAGE");
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *file = NULL;
+  g_autofree char *path = NULL;
+  const char *variant;
+  int width, height;
+
+  if (dir == NULL)
+    return;
+
+  if (language != NULL && g_str_has_prefix (language, "fr"))
+    variant = "fr";
+  else if (adw_style_manager_get_dark (adw_style_manager_get_default ()))
+    variant = "dark";
+  else
+    variant = "light";
+
+  /* Let layout, transitions and spinners settle before drawing. */
+  UI_WAIT_FOR (gtk_widget_get_mapped (widget));
+  ui_spin (400);
+
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
+                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  file = g_strdup_printf ("%s-%s.png", page, variant);
+  path = g_build_filename (dir, file, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+void
+ui_rm_rf (const char *path)
+{
+  const char *argv[] = { "rm", "-rf", path, NULL };
+
+  if (path != NULL)
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+}
