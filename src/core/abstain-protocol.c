@@ -185,15 +185,52 @@ fail_member (const char  *name,
   return FALSE;
 }
 
-/* The deepest nesting of arrays and objects, counted outside strings, or
- * ABSTAIN_PROTOCOL_MAX_DEPTH + 1 as soon as it goes over. */
-static guint
-nesting_depth (const char *data,
-               gsize       length)
+typedef enum
+{
+  SCAN_OK,
+  SCAN_TOO_DEEP,
+  SCAN_BAD_NUMBER,
+  SCAN_NUL,
+} ScanResult;
+
+/* json-glib wraps integers beyond 64 bits around silently: refuse them. */
+static gboolean
+integer_fits (const char *data,
+              gsize       length,
+              gsize      *pos)
+{
+  gsize start = *pos;
+  gsize end = start;
+  gboolean integer = TRUE;
+  char buf[32];
+
+  while (end < length && strchr ("-+0123456789.eE", data[end]) != NULL && data[end] != '\0')
+    {
+      if (data[end] == '.' || data[end] == 'e' || data[end] == 'E')
+        integer = FALSE;
+      end++;
+    }
+  *pos = end - 1;
+
+  if (!integer)
+    return TRUE;
+  if (end - start >= sizeof buf)
+    return FALSE;
+
+  memcpy (buf, data + start, end - start);
+  buf[end - start] = '\0';
+  return g_ascii_string_to_signed (buf, 10, G_MININT64, G_MAXINT64, NULL, NULL);
+}
+
+/* Walks the bytes once: nesting of arrays and objects over
+ * ABSTAIN_PROTOCOL_MAX_DEPTH, integers json-glib cannot hold, and escaped
+ * NULs that would cut a string short. */
+static ScanResult
+scan_structure (const char *data,
+                gsize       length)
 {
   gboolean in_string = FALSE;
   guint depth = 0;
-  guint deepest = 0;
 
   for (gsize i = 0; i < length; i++)
     {
@@ -201,6 +238,8 @@ nesting_depth (const char *data,
 
       if (in_string)
         {
+          if (c == '\\' && i + 5 < length && memcmp (data + i + 1, "u0000", 5) == 0)
+            return SCAN_NUL;
           if (c == '\\')
             i++;
           else if (c == '"')
@@ -211,14 +250,15 @@ nesting_depth (const char *data,
       else if (c == '[' || c == '{')
         {
           if (++depth > ABSTAIN_PROTOCOL_MAX_DEPTH)
-            return depth;
-          deepest = MAX (deepest, depth);
+            return SCAN_TOO_DEEP;
         }
       else if ((c == ']' || c == '}') && depth > 0)
         depth--;
+      else if ((c == '-' || g_ascii_isdigit (c)) && !integer_fits (data, length, &i))
+        return SCAN_BAD_NUMBER;
     }
 
-  return deepest;
+  return SCAN_OK;
 }
 
 gboolean
@@ -251,11 +291,26 @@ abstain_protocol_check_body (const char  *data,
       return FALSE;
     }
 
-  if (nesting_depth (data, length) > ABSTAIN_PROTOCOL_MAX_DEPTH)
+  switch (scan_structure (data, length))
     {
+    case SCAN_TOO_DEEP:
       g_set_error_literal (error, ABSTAIN_ERROR, ABSTAIN_ERROR_PROTOCOL,
                            _("The server sent an answer that is nested too deeply."));
       return FALSE;
+
+    case SCAN_BAD_NUMBER:
+      g_set_error_literal (error, ABSTAIN_ERROR, ABSTAIN_ERROR_PROTOCOL,
+                           _("The server sent an answer with a number too large to read."));
+      return FALSE;
+
+    case SCAN_NUL:
+      g_set_error_literal (error, ABSTAIN_ERROR, ABSTAIN_ERROR_PROTOCOL,
+                           _("The server sent an answer that is not valid text."));
+      return FALSE;
+
+    case SCAN_OK:
+    default:
+      break;
     }
 
   return TRUE;
