@@ -545,7 +545,8 @@ load_document (SvcState    *state,
     loader_fail (&loader, "$", "not UTF-8 text");
   else if (!json_parser_load_from_data (parser, data, len, &local_error))
     loader_fail (&loader, "$", "not JSON: %s", local_error->message);
-  else if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  else if (json_parser_get_root (parser) == NULL ||
+           !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     loader_fail (&loader, "$", "not a JSON object");
 
   if (loader.error == NULL)
