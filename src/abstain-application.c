@@ -128,7 +128,6 @@ abstain_application_init (AbstainApplication *self)
                                    app_actions,
                                    G_N_ELEMENTS (app_actions),
                                    self);
-  g_application_set_resource_base_path (G_APPLICATION (self), APPLICATION_PATH);
 }
 
 AbstainApplication *
@@ -140,6 +139,8 @@ abstain_application_new (const char        *application_id,
   return g_object_new (ABSTAIN_TYPE_APPLICATION,
                        "application-id", application_id,
                        "flags", flags,
+                       /* The Devel id differs; the resources do not. */
+                       "resource-base-path", APPLICATION_PATH,
                        NULL);
 }
 

@@ -30,7 +30,8 @@ void           abstain_secret_free          (AbstainSecret *secret); /* wipes */
 AbstainSecret *abstain_secret_copy          (const AbstainSecret *secret);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AbstainSecret, abstain_secret_free)
 
-/* Exposed for tests and fuzzing: the secret's JSON both ways. */
+/* Exposed for tests and fuzzing: the secret's JSON both ways. Free what
+ * abstain_secret_serialize() returns with secret_password_free() (wipes). */
 char          *abstain_secret_serialize     (const AbstainSecret *secret);
 AbstainSecret *abstain_secret_parse         (const char          *text,
                                              GError             **error);
@@ -41,6 +42,16 @@ void           abstain_keyring_store_async  (const char          *server,
                                              GCancellable        *cancellable,
                                              GAsyncReadyCallback  callback,
                                              gpointer             user_data);
+/* Like abstain_keyring_store_async() with the label keyring managers show
+ * (nullable: a default naming the account id and server). Finish with
+ * abstain_keyring_store_finish(). */
+void           abstain_keyring_store_full_async (const char          *server,
+                                                 const char          *account_id,
+                                                 const char          *label,
+                                                 const AbstainSecret *secret,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
 gboolean       abstain_keyring_store_finish (GAsyncResult        *result,
                                              GError             **error);
 

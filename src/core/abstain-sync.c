@@ -313,6 +313,13 @@ remove_entry (AbstainSync        *self,
   if ((control = abstain_account_lookup_control (self->account, hold->control_id)))
     update_pending (self, control);
 
+  /* Nothing left to retry: no timer stays behind. */
+  if (!abstain_sync_has_queued (self))
+    {
+      g_clear_handle_id (&self->retry_source, g_source_remove);
+      self->failures = 0;
+    }
+
   g_signal_emit (self, signals[OUTBOX_CHANGED], 0);
 }
 
