@@ -164,12 +164,13 @@ main (int   argc,
       return 3;
     }
 
-  printf ("listening on %s\n", server->base_url);
-  fflush (stdout);
-
+  /* Handle the signals before anyone knows where to reach us. */
   loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGINT, quit_cb, loop);
   g_unix_signal_add (SIGTERM, quit_cb, loop);
+
+  printf ("listening on %s\n", server->base_url);
+  fflush (stdout);
   g_main_loop_run (loop);
 
   svc_server_free (server);
