@@ -82,6 +82,9 @@ describe (AbstainControlRow *self)
     return describe_pending (self);
   if (!abstain_control_get_editable (self->control))
     return abstain_control_describe_lock (self->control);
+  if (get_account (self) != NULL &&
+      abstain_account_get_state (get_account (self)) == ABSTAIN_ACCOUNT_STATE_LOADING)
+    return g_strdup (_("Checking with the server…"));
   if (self->show_organization)
     return NULL;
 

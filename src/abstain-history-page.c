@@ -92,7 +92,7 @@ create_row (AbstainHistoryPage  *self,
       /* Translators: a date and time, see g_date_time_format() */
       when = g_date_time_format (local, _("%-d %B %Y, %H:%M"));
     }
-  subtitle = g_strdup_printf ("%s · %s", source, when != NULL ? when : _("unknown time"));
+  subtitle = g_strdup_printf ("%s · %s", when != NULL ? when : _("Unknown time"), source);
 
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);

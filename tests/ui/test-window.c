@@ -453,7 +453,7 @@ start_device_flow (Fixture *fixture)
   server_row = ui_find_by_name (fixture->window, "server-row");
   gtk_editable_set_text (GTK_EDITABLE (server_row), abstain_test_service_get_url (fixture->svc));
   g_signal_emit_by_name (ui_find_by_name (fixture->window, "browser-button"), "clicked");
-  UI_WAIT_FOR (g_strcmp0 (visible_child (fixture->window, "stack"), "device") == 0);
+  UI_WAIT_FOR (g_strcmp0 (visible_child (fixture->window, "sign-in-stack"), "device") == 0);
 }
 
 static void
@@ -483,7 +483,7 @@ test_device_flow_denied (Fixture       *fixture,
   start_device_flow (fixture);
   code = ui_find_by_name (fixture->window, "code-label");
   abstain_test_service_device_approve (fixture->svc, gtk_label_get_text (GTK_LABEL (code)), "free", FALSE);
-  UI_WAIT_FOR (g_strcmp0 (visible_child (fixture->window, "stack"), "device-error") == 0);
+  UI_WAIT_FOR (g_strcmp0 (visible_child (fixture->window, "sign-in-stack"), "device-error") == 0);
 
   status = ui_find_by_name (fixture->window, "device-error-status");
   g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==, "Sign-In Denied");
@@ -491,7 +491,7 @@ test_device_flow_denied (Fixture       *fixture,
 
   /* Start over goes back to the first step. */
   g_signal_emit_by_name (ui_find_by_type (status, GTK_TYPE_BUTTON), "clicked");
-  UI_WAIT_FOR (g_strcmp0 (visible_child (fixture->window, "stack"), "choose") == 0);
+  UI_WAIT_FOR (g_strcmp0 (visible_child (fixture->window, "sign-in-stack"), "choose") == 0);
 }
 
 static const char *
