@@ -866,7 +866,10 @@ svc_server_new (SvcState         *state,
 
   self->state = state;
   self->options = *options;
-  self->server = soup_server_new ("server-header", "abstain-service/" PACKAGE_VERSION, NULL);
+  /* Raw paths: ids are plain ASCII, and an encoded "/" or ".." is then
+   * just an unknown id answered in JSON. */
+  self->server = soup_server_new ("server-header", "abstain-service/" PACKAGE_VERSION,
+                                  "raw-paths", TRUE, NULL);
   self->rates = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, queue_free);
 
   soup_server_add_early_handler (self->server, NULL, early_callback, self, NULL);

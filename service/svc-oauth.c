@@ -381,15 +381,38 @@ approve_device (SvcServer  *self,
   return APPROVE_OK;
 }
 
+static const char *
+string_member (JsonObject *obj,
+               const char *name)
+{
+  JsonNode *node = obj ? json_object_get_member (obj, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+
+  return json_node_get_string (node);
+}
+
 void
 svc_oauth_test_approve (SvcServer         *self,
                         SoupServerMessage *msg)
 {
   g_autoptr(JsonObject) obj = svc_request_json_object (msg);
   g_autoptr(JsonNode) root = NULL;
-  const char *code = obj ? json_object_get_string_member_with_default (obj, "user_code", NULL) : NULL;
-  const char *email = obj ? json_object_get_string_member_with_default (obj, "email", NULL) : NULL;
-  gboolean approve = obj ? json_object_get_boolean_member_with_default (obj, "approve", TRUE) : FALSE;
+  const char *code = string_member (obj, "user_code");
+  const char *email = string_member (obj, "email");
+  JsonNode *approve_node = obj ? json_object_get_member (obj, "approve") : NULL;
+  gboolean approve = TRUE;
+
+  if (approve_node != NULL)
+    {
+      if (!JSON_NODE_HOLDS_VALUE (approve_node) ||
+          json_node_get_value_type (approve_node) != G_TYPE_BOOLEAN)
+        code = NULL;
+      else
+        approve = json_node_get_boolean (approve_node);
+    }
 
   if (code == NULL || email == NULL)
     {
