@@ -259,7 +259,8 @@ sign_out_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   if (!abstain_manager_sign_out_finish (ABSTAIN_MANAGER (object), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      gtk_widget_get_root (GTK_WIDGET (self)) != NULL)
     gtk_widget_activate_action (GTK_WIDGET (self), "win.show-toast", "s", error->message);
 }
 

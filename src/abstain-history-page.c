@@ -135,6 +135,8 @@ history_cb (GObject      *object,
   g_autoptr(GListModel) events = NULL;
 
   events = abstain_manager_history_finish (ABSTAIN_MANAGER (object), result, &error);
+  if (gtk_widget_get_root (GTK_WIDGET (self)) == NULL)
+    return;
   if (events == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))

@@ -61,6 +61,13 @@ is_cancelled (const GError *error)
   return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+/* TRUE once the page left its window: nobody is there to see an answer. */
+static gboolean
+is_gone (AbstainSignInPage *self)
+{
+  return gtk_widget_get_root (GTK_WIDGET (self)) == NULL;
+}
+
 static void
 set_busy (AbstainSignInPage *self,
           gboolean           busy)
@@ -155,6 +162,8 @@ device_wait_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   account = abstain_manager_device_wait_finish (ABSTAIN_MANAGER (object), result, &error);
+  if (is_gone (self))
+    return;
   if (account != NULL)
     signed_in (self, account);
   else if (!is_cancelled (error))
@@ -215,11 +224,17 @@ device_begin_cb (GObject      *object,
   flow = abstain_manager_device_begin_finish (ABSTAIN_MANAGER (object), result, &error);
   if (flow == NULL)
     {
-      if (!is_cancelled (error))
+      if (!is_cancelled (error) && !is_gone (self))
         {
           set_busy (self, FALSE);
           show_error (self->choose_error_label, error->message);
         }
+      return;
+    }
+
+  if (is_gone (self) || g_cancellable_is_cancelled (self->cancellable))
+    {
+      g_object_unref (flow);
       return;
     }
 
@@ -272,7 +287,7 @@ token_sign_in_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   account = abstain_manager_sign_in_token_finish (ABSTAIN_MANAGER (object), result, &error);
-  if (is_cancelled (error))
+  if (is_cancelled (error) || is_gone (self))
     return;
 
   set_busy (self, FALSE);

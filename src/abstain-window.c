@@ -63,6 +63,13 @@ is_cancelled (const GError *error)
   return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+/* An answer that arrives after the window closed is dropped. */
+static gboolean
+is_closed (AbstainWindow *self)
+{
+  return g_cancellable_is_cancelled (self->cancellable);
+}
+
 void
 abstain_window_add_toast (AbstainWindow *self,
                           const char    *message)
@@ -226,10 +233,10 @@ refresh_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   if (!abstain_manager_refresh_finish (ABSTAIN_MANAGER (object), result, &error) &&
-      !is_cancelled (error))
+      !is_cancelled (error) && !is_closed (self))
     abstain_window_add_toast (self, error->message);
 
-  if (!is_cancelled (error))
+  if (!is_closed (self))
     abstain_history_page_reload (self->history_page);
 }
 
@@ -257,10 +264,12 @@ load_cb (GObject      *object,
 
   if (!abstain_manager_load_finish (ABSTAIN_MANAGER (object), result, &error))
     {
-      if (is_cancelled (error))
+      if (is_cancelled (error) || is_closed (self))
         return;
       abstain_window_add_toast (self, error->message);
     }
+  if (is_closed (self))
+    return;
 
   self->loaded = TRUE;
   on_accounts_changed (self, 0, 0, 0, abstain_manager_get_accounts (self->manager));
@@ -338,7 +347,7 @@ retry_sync_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   if (!abstain_manager_sync_finish (ABSTAIN_MANAGER (object), result, &error) &&
-      !is_cancelled (error))
+      !is_cancelled (error) && !is_closed (self))
     abstain_window_add_toast (self, error->message);
 }
 
