@@ -95,7 +95,7 @@ svc_hooks_free (SvcServer *self)
 static void
 send_ok (SoupServerMessage *msg)
 {
-  g_autoptr(JsonNode) root = json_node_init_object (json_node_alloc (), json_object_new ());
+  g_autoptr(JsonNode) root = svc_json_take_object (json_object_new ());
 
   json_object_set_boolean_member (json_node_get_object (root), "ok", TRUE);
   svc_send_json (msg, SOUP_STATUS_OK, root);
@@ -564,7 +564,7 @@ svc_hooks_expire_tokens (SvcServer         *self,
   if (!svc_save_or_fail (self, msg))
     return;
 
-  root = json_node_init_object (json_node_alloc (), json_object_new ());
+  root = svc_json_take_object (json_object_new ());
   json_object_set_int_member (json_node_get_object (root), "expired", n);
   svc_send_json (msg, SOUP_STATUS_OK, root);
 }
@@ -614,7 +614,7 @@ svc_hooks_stats (SvcServer         *self,
       json_object_set_int_member (obj, "status", s->status);
       json_array_add_object_element (requests, obj);
     }
-  root = json_node_init_object (json_node_alloc (), json_object_new ());
+  root = svc_json_take_object (json_object_new ());
   json_object_set_array_member (json_node_get_object (root), "requests", requests);
   svc_send_json (msg, SOUP_STATUS_OK, root);
 }

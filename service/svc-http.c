@@ -85,7 +85,7 @@ svc_send_error (SoupServerMessage *msg,
                 const char        *message,
                 JsonNode          *control)
 {
-  g_autoptr(JsonNode) root = json_node_init_object (json_node_alloc (), json_object_new ());
+  g_autoptr(JsonNode) root = svc_json_take_object (json_object_new ());
   JsonObject *error = json_object_new ();
 
   json_object_set_string_member (error, "code", code);
@@ -102,7 +102,7 @@ svc_send_oauth_error (SoupServerMessage *msg,
                       const char        *code,
                       const char        *description)
 {
-  g_autoptr(JsonNode) root = json_node_init_object (json_node_alloc (), json_object_new ());
+  g_autoptr(JsonNode) root = svc_json_take_object (json_object_new ());
   JsonObject *obj = json_node_get_object (root);
 
   json_object_set_string_member (obj, "error", code);
@@ -334,7 +334,7 @@ svc_control_to_json (SvcServer  *self,
   json_object_set_int_member (obj, "revision", c->revision);
   json_object_set_string_member (obj, "updated_at", updated);
 
-  return json_node_init_object (json_node_alloc (), obj);
+  return svc_json_take_object (obj);
 }
 
 static char *
@@ -355,7 +355,7 @@ handle_account (SvcServer         *self,
   if (user == NULL)
     return;
 
-  root = json_node_init_object (json_node_alloc (), json_object_new ());
+  root = svc_json_take_object (json_object_new ());
   obj = json_node_get_object (root);
   orgs = json_array_new ();
   json_object_set_string_member (obj, "id", user->id);
@@ -429,7 +429,7 @@ handle_controls (SvcServer         *self,
       revision += c->revision;
       json_array_add_element (array, svc_control_to_json (self, user, c));
     }
-  root = json_node_init_object (json_node_alloc (), json_object_new ());
+  root = svc_json_take_object (json_object_new ());
   json_object_set_int_member (json_node_get_object (root), "revision", revision);
   json_object_set_array_member (json_node_get_object (root), "controls", array);
 
@@ -712,7 +712,7 @@ event_to_json (SvcEvent *e)
   json_object_set_string_member (obj, "at", at);
   json_object_set_string_member (obj, "source", e->source);
 
-  return json_node_init_object (json_node_alloc (), obj);
+  return svc_json_take_object (obj);
 }
 
 static void
@@ -741,7 +741,7 @@ handle_history (SvcServer         *self,
       if (svc_state_event_visible (self->state, user, e))
         json_array_add_element (events, event_to_json (e));
     }
-  root = json_node_init_object (json_node_alloc (), json_object_new ());
+  root = svc_json_take_object (json_object_new ());
   json_object_set_array_member (json_node_get_object (root), "events", events);
   svc_send_json (msg, SOUP_STATUS_OK, root);
 }

@@ -8,6 +8,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "svc-json.h"
 #include "svc-state.h"
 
 G_BEGIN_DECLS

@@ -185,7 +185,7 @@ svc_oauth_device_authorization (SvcServer         *self,
 
   uri = g_strdup_printf ("%s/device", self->base_url);
   complete = g_strdup_printf ("%s?user_code=%s", uri, d->user_code);
-  root = json_node_init_object (json_node_alloc (), json_object_new ());
+  root = svc_json_take_object (json_object_new ());
   obj = json_node_get_object (root);
   json_object_set_string_member (obj, "device_code", d->device_code);
   json_object_set_string_member (obj, "user_code", d->user_code);
@@ -212,7 +212,7 @@ send_token_pair (SvcServer         *self,
   if (!svc_save_or_fail (self, msg))
     return;
 
-  root = json_node_init_object (json_node_alloc (), json_object_new ());
+  root = svc_json_take_object (json_object_new ());
   obj = json_node_get_object (root);
   json_object_set_string_member (obj, "access_token", access);
   json_object_set_string_member (obj, "token_type", "Bearer");
@@ -349,7 +349,7 @@ svc_oauth_revoke (SvcServer         *self,
 {
   g_autoptr(GHashTable) form = svc_request_form (msg);
   const char *token = form_value (form, "token");
-  g_autoptr(JsonNode) root = json_node_init_object (json_node_alloc (), json_object_new ());
+  g_autoptr(JsonNode) root = svc_json_take_object (json_object_new ());
 
   if (token != NULL && svc_state_remove_token (self->state, token) &&
       !svc_save_or_fail (self, msg))
@@ -424,7 +424,7 @@ svc_oauth_test_approve (SvcServer         *self,
   switch (approve_device (self, code, email, approve))
     {
     case APPROVE_OK:
-      root = json_node_init_object (json_node_alloc (), json_object_new ());
+      root = svc_json_take_object (json_object_new ());
       json_object_set_boolean_member (json_node_get_object (root), "ok", TRUE);
       svc_send_json (msg, SOUP_STATUS_OK, root);
       break;

@@ -16,6 +16,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "svc-json.h"
 #include "svc-state.h"
 
 #define STATE_VERSION 1
@@ -661,7 +662,7 @@ users_to_json (SvcState *state)
       json_array_add_object_element (array, obj);
     }
 
-  return json_node_init_array (json_node_alloc (), array);
+  return svc_json_take_array (array);
 }
 
 static JsonNode *
@@ -679,7 +680,7 @@ orgs_to_json (SvcState *state)
       json_array_add_object_element (array, obj);
     }
 
-  return json_node_init_array (json_node_alloc (), array);
+  return svc_json_take_array (array);
 }
 
 static JsonNode *
@@ -702,7 +703,7 @@ controls_to_json (SvcState *state)
       json_array_add_object_element (array, obj);
     }
 
-  return json_node_init_array (json_node_alloc (), array);
+  return svc_json_take_array (array);
 }
 
 static JsonNode *
@@ -722,7 +723,7 @@ tokens_to_json (SvcState *state)
       json_array_add_object_element (array, obj);
     }
 
-  return json_node_init_array (json_node_alloc (), array);
+  return svc_json_take_array (array);
 }
 
 static JsonNode *
@@ -745,7 +746,7 @@ idempotency_to_json (SvcState *state)
       json_array_add_object_element (array, obj);
     }
 
-  return json_node_init_array (json_node_alloc (), array);
+  return svc_json_take_array (array);
 }
 
 static JsonNode *
@@ -768,7 +769,7 @@ history_to_json (SvcState *state)
       json_array_add_object_element (array, obj);
     }
 
-  return json_node_init_array (json_node_alloc (), array);
+  return svc_json_take_array (array);
 }
 
 /* Drops what no request can use any more: expired access tokens and
@@ -800,7 +801,7 @@ static char *
 state_to_data (SvcState *state,
                gsize    *len)
 {
-  g_autoptr(JsonNode) root = json_node_init_object (json_node_alloc (), json_object_new ());
+  g_autoptr(JsonNode) root = svc_json_take_object (json_object_new ());
   JsonObject *obj = json_node_get_object (root);
   g_autoptr(JsonGenerator) gen = json_generator_new ();
 
