@@ -215,6 +215,13 @@ abstain_secret_parse (const char  *text,
 
 /* Errors */
 
+static GError *
+locked_error (void)
+{
+  return g_error_new_literal (ABSTAIN_ERROR, ABSTAIN_ERROR_KEYRING_LOCKED,
+                              _("The keyring is locked. Unlock it to use your sign-in."));
+}
+
 /* Takes @error; returns what a person can act on. A cancellation we asked
  * for stays G_IO_ERROR_CANCELLED so that callers can ignore it. */
 static GError *
@@ -231,8 +238,7 @@ map_error (GError       *error,
            g_quark_to_string (error->domain), error->code);
 
   if (g_error_matches (error, SECRET_ERROR, SECRET_ERROR_IS_LOCKED))
-    mapped = g_error_new_literal (ABSTAIN_ERROR, ABSTAIN_ERROR_KEYRING_LOCKED,
-                                  _("The keyring is locked. Unlock it to use your sign-in."));
+    mapped = locked_error ();
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     mapped = g_error_new_literal (ABSTAIN_ERROR, ABSTAIN_ERROR_KEYRING_DISMISSED,
                                   _("The keyring was not unlocked, so your sign-in "
@@ -338,6 +344,37 @@ abstain_keyring_store_finish (GAsyncResult  *result,
 
 /* Lookup */
 
+/* libsecret answers a lookup of a locked item that it could not unlock
+ * (no prompt, or a prompt dismissed) with nothing at all: tell that apart
+ * from a missing item, which means "signed out". */
+static void
+on_searched (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  GList *items = secret_password_search_finish (result, &error);
+
+  if (error != NULL)
+    return_mapped_error (task, error);
+  else if (items != NULL)
+    g_task_return_error (task, locked_error ());
+  else
+    g_task_return_pointer (task, NULL, NULL);
+
+  g_list_free_full (items, g_object_unref);
+}
+
+static void
+search_locked (GTask *task)
+{
+  GHashTable *attributes = g_task_get_task_data (task);
+
+  secret_password_searchv (token_schema (), attributes, SECRET_SEARCH_ALL,
+                           g_task_get_cancellable (task), on_searched, task);
+}
+
 static void
 on_looked_up (GObject      *object,
               GAsyncResult *result,
@@ -356,7 +393,7 @@ on_looked_up (GObject      *object,
 
   if (text == NULL)
     {
-      g_task_return_pointer (task, NULL, NULL);
+      search_locked (g_steal_pointer (&task));
       return;
     }
 
@@ -386,6 +423,7 @@ abstain_keyring_lookup_async (const char          *server,
   g_task_set_source_tag (task, abstain_keyring_lookup_async);
 
   attributes = token_attributes (server, account_id);
+  g_task_set_task_data (task, g_hash_table_ref (attributes), (GDestroyNotify) g_hash_table_unref);
   secret_password_lookupv (token_schema (), attributes, cancellable,
                            on_looked_up, g_steal_pointer (&task));
 }
