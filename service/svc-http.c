@@ -141,37 +141,6 @@ svc_request_form (SoupServerMessage *msg)
   return g_uri_parse_params (text, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
 }
 
-/* json-glib parses recursively: refuse deep nesting before it does. */
-static gboolean
-json_depth_ok (const char *data,
-               guint       max_depth)
-{
-  gboolean in_string = FALSE;
-  guint depth = 0;
-
-  for (const char *p = data; *p; p++)
-    {
-      if (in_string)
-        {
-          if (*p == '\\' && p[1] != '\0')
-            p++;
-          else if (*p == '"')
-            in_string = FALSE;
-        }
-      else if (*p == '"')
-        in_string = TRUE;
-      else if (*p == '[' || *p == '{')
-        {
-          if (++depth > max_depth)
-            return FALSE;
-        }
-      else if ((*p == ']' || *p == '}') && depth > 0)
-        depth--;
-    }
-
-  return TRUE;
-}
-
 /* The request body as a JSON object (a new reference), or NULL. */
 JsonObject *
 svc_request_json_object (SoupServerMessage *msg)
@@ -180,7 +149,7 @@ svc_request_json_object (SoupServerMessage *msg)
   g_autoptr(JsonParser) parser = NULL;
   JsonNode *root;
 
-  if (text == NULL || !json_depth_ok (text, MAX_JSON_DEPTH))
+  if (text == NULL || !svc_json_depth_ok (text, MAX_JSON_DEPTH))
     return NULL;
 
   parser = json_parser_new_immutable ();

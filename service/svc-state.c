@@ -88,6 +88,37 @@ svc_hash_equal (const char *a,
   return diff == 0;
 }
 
+/* json-glib parses recursively: refuse deep nesting before it does. */
+gboolean
+svc_json_depth_ok (const char *data,
+                   guint       max_depth)
+{
+  gboolean in_string = FALSE;
+  guint depth = 0;
+
+  for (const char *p = data; *p; p++)
+    {
+      if (in_string)
+        {
+          if (*p == '\\' && p[1] != '\0')
+            p++;
+          else if (*p == '"')
+            in_string = FALSE;
+        }
+      else if (*p == '"')
+        in_string = TRUE;
+      else if (*p == '[' || *p == '{')
+        {
+          if (++depth > max_depth)
+            return FALSE;
+        }
+      else if ((*p == ']' || *p == '}') && depth > 0)
+        depth--;
+    }
+
+  return TRUE;
+}
+
 /* Freeing */
 
 static void
@@ -542,8 +573,10 @@ load_document (SvcState    *state,
   g_autoptr(GError) local_error = NULL;
   JsonObject *root;
 
-  if (!g_utf8_validate (data, len, NULL))
+  if (!g_utf8_validate (data, len, NULL) || memchr (data, '\0', len) != NULL)
     loader_fail (&loader, "$", "not UTF-8 text");
+  else if (!svc_json_depth_ok (data, 32))
+    loader_fail (&loader, "$", "nested too deeply");
   else if (!json_parser_load_from_data (parser, data, len, &local_error))
     loader_fail (&loader, "$", "not JSON: %s", local_error->message);
   else if (json_parser_get_root (parser) == NULL ||

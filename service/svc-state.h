@@ -154,6 +154,8 @@ char           *svc_sha256_hex             (const char  *data,
                                             gssize       len);
 gboolean        svc_hash_equal             (const char  *a,
                                             const char  *b);
+gboolean        svc_json_depth_ok          (const char  *data,
+                                            guint        max_depth);
 gint64          svc_now                    (void);
 char           *svc_format_time            (gint64       when);
 

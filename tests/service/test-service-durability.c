@@ -212,6 +212,7 @@ test_corrupt_state (Fixture       *f,
   g_ptr_array_add (bad, g_strdup ("{\"version\":1}"));
   g_ptr_array_add (bad, g_strdup ("\xff\xfe\x00\x01"));
   g_ptr_array_add (bad, g_strndup (good, good_len / 2));
+  g_ptr_array_add (bad, g_strnfill (500000, '['));
   g_ptr_array_add (bad, replace_once (good, "\"version\":1", "\"version\":2"));
   g_ptr_array_add (bad, replace_once (good, "\"plan\":\"free\"", "\"plan\":\"platinum\""));
   g_ptr_array_add (bad, replace_once (good, "\"plan\":\"pro\"", "\"plan\":7"));
