@@ -1324,6 +1324,19 @@ exec_window (char **argv)
   return EXIT_ERROR;
 }
 
+/* Every write the command started reaches the disk before the exit. */
+static void
+wait_saved (Cli *cli)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  abstain_manager_wait_saved_async (cli->manager, NULL, on_async_done, cli);
+  result = wait_for_result (cli);
+  if (!abstain_manager_wait_saved_finish (cli->manager, result, &error))
+    print_error (error->message);
+}
+
 static int
 run_command (const Command  *command,
              int             argc,
@@ -1340,6 +1353,7 @@ run_command (const Command  *command,
   g_signal_connect (cli.manager, "change-failed", G_CALLBACK (on_change_failed), &cli);
 
   code = command->func (&cli, argc, argv);
+  wait_saved (&cli);
 
   g_clear_object (&cli.manager);
   g_clear_pointer (&cli.failures, g_ptr_array_unref);

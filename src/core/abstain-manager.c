@@ -1472,3 +1472,43 @@ abstain_manager_history_finish (AbstainManager  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/* Flushing the store */
+
+static void
+on_store_idle (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!abstain_store_wait_idle_finish (ABSTAIN_STORE (object), result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+abstain_manager_wait_saved_async (AbstainManager      *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (ABSTAIN_IS_MANAGER (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, abstain_manager_wait_saved_async);
+  abstain_store_wait_idle_async (self->store, cancellable, on_store_idle, task);
+}
+
+gboolean
+abstain_manager_wait_saved_finish (AbstainManager  *self,
+                                   GAsyncResult    *result,
+                                   GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -149,6 +149,17 @@ GListModel     *abstain_manager_history_finish     (AbstainManager      *self,
                                                     GAsyncResult        *result,
                                                     GError             **error);
 
+/* Completes once every change to the state folder started so far is on
+ * disk. A face calls it before it exits (the command line after each
+ * command, the window on shutdown). */
+void            abstain_manager_wait_saved_async   (AbstainManager      *self,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+gboolean        abstain_manager_wait_saved_finish  (AbstainManager      *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
+
 /* AbstainDeviceFlow properties: "server", "user-code", "verification-uri",
  * "verification-uri-complete", "expires-at" (GDateTime), "interval" (uint). */
 const char *abstain_device_flow_get_server                    (AbstainDeviceFlow *self);

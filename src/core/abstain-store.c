@@ -41,6 +41,8 @@ struct _AbstainStore
   GPtrArray *accounts; /* of AbstainStoreAccount */
   GPtrArray *outbox;   /* of AbstainOutboxEntry */
   GPtrArray *history;  /* of AbstainHistoryEvent, oldest first */
+  GPtrArray *idle_waiters; /* of GTask */
+  guint      saving;
   StoreFile  files[4];
 };
 
@@ -100,6 +102,7 @@ abstain_store_finalize (GObject *object)
   g_clear_pointer (&self->accounts, g_ptr_array_unref);
   g_clear_pointer (&self->outbox, g_ptr_array_unref);
   g_clear_pointer (&self->history, g_ptr_array_unref);
+  g_clear_pointer (&self->idle_waiters, g_ptr_array_unref);
   for (guint i = 0; i < G_N_ELEMENTS (self->files); i++)
     g_mutex_clear (&self->files[i].mutex);
 
@@ -118,6 +121,7 @@ abstain_store_init (AbstainStore *self)
   self->accounts = g_ptr_array_new_with_free_func ((GDestroyNotify)store_account_free);
   self->outbox = g_ptr_array_new_with_free_func ((GDestroyNotify)abstain_outbox_entry_unref);
   self->history = g_ptr_array_new_with_free_func (g_object_unref);
+  self->idle_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   for (guint i = 0; i < G_N_ELEMENTS (self->files); i++)
     {
       self->files[i].name = file_names[i];
@@ -1217,24 +1221,67 @@ save_thread (GTask        *task,
 }
 
 static void
+complete_idle_waiters (AbstainStore *self)
+{
+  g_autoptr(GPtrArray) waiters = NULL;
+
+  if (self->saving > 0 || self->idle_waiters->len == 0)
+    return;
+
+  waiters = g_steal_pointer (&self->idle_waiters);
+  self->idle_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < waiters->len; i++)
+    g_task_return_boolean (g_ptr_array_index (waiters, i), TRUE);
+}
+
+static void
 save_thread_done (GObject      *object,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
+  AbstainStore *self = ABSTAIN_STORE (object);
   SaveData *data = g_task_get_task_data (G_TASK (result));
   g_autoptr(GTask) outer = g_steal_pointer (&data->outer);
   GError *error = NULL;
 
+  self->saving--;
+
   if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_task_return_error (outer, error);
+  else
     {
-      g_task_return_error (outer, error);
-      return;
+      for (guint i = 0; i < data->entries->len; i++)
+        ((AbstainOutboxEntry *)g_ptr_array_index (data->entries, i))->persisted = TRUE;
+      g_task_return_boolean (outer, TRUE);
     }
 
-  for (guint i = 0; i < data->entries->len; i++)
-    ((AbstainOutboxEntry *)g_ptr_array_index (data->entries, i))->persisted = TRUE;
+  complete_idle_waiters (self);
+}
 
-  g_task_return_boolean (outer, TRUE);
+/* Completes once every write started so far has finished. */
+void
+abstain_store_wait_idle_async (AbstainStore        *self,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (ABSTAIN_IS_STORE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, abstain_store_wait_idle_async);
+  g_ptr_array_add (self->idle_waiters, task);
+  complete_idle_waiters (self);
+}
+
+gboolean
+abstain_store_wait_idle_finish (AbstainStore  *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void
@@ -1283,6 +1330,7 @@ abstain_store_save_async (AbstainStore        *self,
       g_ptr_array_add (data->entries, abstain_outbox_entry_ref (g_ptr_array_index (self->outbox, i)));
 
   /* Never cancelled halfway: a write that started finishes. */
+  self->saving++;
   inner = g_task_new (self, NULL, save_thread_done, NULL);
   g_task_set_task_data (inner, data, (GDestroyNotify)save_data_free);
   g_task_run_in_thread (inner, save_thread);

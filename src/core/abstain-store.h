@@ -88,6 +88,14 @@ gboolean             abstain_store_save_finish        (AbstainStore        *self
                                                        GAsyncResult        *result,
                                                        GError             **error);
 
+void                 abstain_store_wait_idle_async    (AbstainStore        *self,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+gboolean             abstain_store_wait_idle_finish   (AbstainStore        *self,
+                                                       GAsyncResult        *result,
+                                                       GError             **error);
+
 GPtrArray           *abstain_store_get_accounts       (AbstainStore        *self);
 AbstainStoreAccount *abstain_store_lookup_account     (AbstainStore        *self,
                                                        const char          *server,

@@ -58,6 +58,12 @@ on_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+on_tick (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
 void
 sync_test_wait_until (gboolean (*predicate) (gpointer data),
                       gpointer   data,
@@ -65,10 +71,13 @@ sync_test_wait_until (gboolean (*predicate) (gpointer data),
 {
   gboolean expired = FALSE;
   guint id = g_timeout_add (timeout_ms, on_timeout, &expired);
+  /* Wakes the loop up to look at things outside this process (files). */
+  guint tick = g_timeout_add (50, on_tick, NULL);
 
   while (!predicate (data) && !expired)
     g_main_context_iteration (NULL, TRUE);
 
+  g_source_remove (tick);
   if (!expired)
     g_source_remove (id);
   g_assert_true (predicate (data));

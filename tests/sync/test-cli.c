@@ -195,8 +195,18 @@ test_auth_no_refresh (Fixture       *fixture,
                                       switch_command (fixture->target), "chat.training", NULL),
                    ==, EXIT_SIGN_IN);
   g_assert_true (outbox_has (fixture, "ctl_chat_training"));
+
+  /* A restart gives the fixture a fresh demo token to look with. */
+  abstain_test_service_restart (fixture->svc);
   g_assert_cmpint (abstain_test_service_control_enabled (fixture->svc, "free", "chat.training"),
                    ==, !fixture->target);
+
+  /* Signing in again sends the kept change. */
+  g_assert_cmpint (sign_in (fixture, "free"), ==, EXIT_OK);
+  g_assert_cmpint (sync_test_run_cli (fixture->dir, NULL, NULL, NULL, NULL, "sync", NULL), ==, EXIT_OK);
+  g_assert_false (outbox_has (fixture, "ctl_chat_training"));
+  g_assert_cmpint (abstain_test_service_control_enabled (fixture->svc, "free", "chat.training"),
+                   ==, fixture->target);
 }
 
 static void
