@@ -20,7 +20,7 @@
 #include "svc-state.h"
 
 #define STATE_VERSION 1
-#define HISTORY_MAX 20000
+#define HISTORY_MAX 5000
 
 /* Helpers */
 
