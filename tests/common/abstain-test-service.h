@@ -58,6 +58,11 @@ guint               abstain_test_service_request_full   (AbstainTestService  *sv
                                                          GBytes              *body,
                                                          GHashTable         **out_headers,
                                                          GBytes             **out_body);
+/* POST /_test/faults; g_error()s unless the service accepted it. Faults
+ * "delay", "close", "truncated", "wrong_types" and "lying_length" let the
+ * request reach the resource (a PATCH is applied, only its answer is
+ * damaged); "status", "oversized", "deep", "invalid_utf8" and "html"
+ * answer instead of it (nothing changes). /_test/ paths are never faulted. */
 void                abstain_test_service_add_fault      (AbstainTestService  *svc,
                                                          const char          *fault_json);
 void                abstain_test_service_remote_change  (AbstainTestService  *svc,
