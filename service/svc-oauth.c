@@ -261,46 +261,53 @@ poll_too_early (SvcDevice *d)
   return "slow_down";
 }
 
+/* The error a poll gets, or NULL when the grant is approved. */
+static const char *
+device_poll_error (SvcDevice  *d,
+                   const char *client_id)
+{
+  if (client_id == NULL || client_id[0] == '\0')
+    return "invalid_request";
+  if (d == NULL || !g_str_equal (d->client_id, client_id))
+    return "invalid_grant";
+  if (d->expires_at <= g_get_monotonic_time ())
+    return "expired_token";
+  if (poll_too_early (d) != NULL)
+    return "slow_down";
+  if (d->status == DEVICE_DENIED)
+    return "access_denied";
+  if (d->status == DEVICE_PENDING)
+    return "authorization_pending";
+
+  return NULL;
+}
+
 static void
 grant_device_code (SvcServer         *self,
                    SoupServerMessage *msg,
                    GHashTable        *form)
 {
   const char *code = form_value (form, "device_code");
-  const char *client_id = form_value (form, "client_id");
-  const char *error = NULL;
+  const char *error;
   SvcDevice *d;
+  SvcUser *user;
   guint index = 0;
 
   d = code ? find_device_by_code (self, code, &index) : NULL;
-  if (client_id == NULL || client_id[0] == '\0')
-    error = "invalid_request";
-  else if (d == NULL || !g_str_equal (d->client_id, client_id))
-    error = "invalid_grant";
-  else if (d->expires_at <= g_get_monotonic_time ())
-    error = "expired_token";
-  else if ((error = poll_too_early (d)) != NULL)
-    ;
-  else if (d->status == DEVICE_DENIED)
-    error = "access_denied";
-  else if (d->status == DEVICE_PENDING)
-    error = "authorization_pending";
-
+  error = device_poll_error (d, form_value (form, "client_id"));
   if (error != NULL)
     {
       svc_send_oauth_error (msg, SOUP_STATUS_BAD_REQUEST, error, error);
       return;
     }
 
-  {
-    SvcUser *user = svc_state_find_user (self->state, d->user_id);
-
-    g_ptr_array_remove_index (self->devices, index);
-    if (user == NULL)
-      svc_send_oauth_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_grant", "Unknown user.");
-    else
-      send_token_pair (self, msg, user);
-  }
+  /* A device code gives one pair of tokens. */
+  user = svc_state_find_user (self->state, d->user_id);
+  g_ptr_array_remove_index (self->devices, index);
+  if (user == NULL)
+    svc_send_oauth_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_grant", "Unknown user.");
+  else
+    send_token_pair (self, msg, user);
 }
 
 static void
