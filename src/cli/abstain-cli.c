@@ -1192,6 +1192,7 @@ sign_in_device (Cli        *cli,
            abstain_device_flow_get_verification_uri (flow),
            abstain_device_flow_get_user_code (flow));
   g_print ("%s\n", _("Waiting for approval…"));
+  fflush (stdout);
 
   abstain_manager_device_wait_async (cli->manager, flow, NULL, on_async_done, cli);
   waited = wait_for_result (cli);

@@ -468,6 +468,22 @@ get_client (AbstainManager  *self,
   return client;
 }
 
+/* The client of @server, for a request made now: none while offline. */
+static AbstainClient *
+get_reachable_client (AbstainManager  *self,
+                      const char      *server,
+                      GError         **error)
+{
+  if (!self->online && !abstain_server_is_loopback (server))
+    {
+      g_set_error_literal (error, ABSTAIN_ERROR, ABSTAIN_ERROR_OFFLINE,
+                           _("No network connection; try again when you are online"));
+      return NULL;
+    }
+
+  return get_client (self, server, error);
+}
+
 static void
 update_pending (AbstainManager *self)
 {
@@ -934,7 +950,7 @@ sign_in_with_secret (AbstainManager *self,
 {
   SignIn *sign_in = g_task_get_task_data (task);
   GError *error = NULL;
-  AbstainClient *client = get_client (self, sign_in->server, &error);
+  AbstainClient *client = get_reachable_client (self, sign_in->server, &error);
 
   if (client == NULL)
     {
@@ -1087,7 +1103,8 @@ abstain_manager_device_begin_async (AbstainManager      *self,
       return;
     }
 
-  if (!(client = get_client (self, ((SignIn *)g_task_get_task_data (task))->server, &error)))
+  if (!(client = get_reachable_client (self, ((SignIn *)g_task_get_task_data (task))->server,
+                                       &error)))
     {
       g_task_return_error (task, error);
       g_object_unref (task);
@@ -1188,7 +1205,7 @@ poll_device (GTask *task)
       return;
     }
 
-  if (!(client = get_client (self, sign_in->server, &error)))
+  if (!(client = get_reachable_client (self, sign_in->server, &error)))
     {
       g_task_return_error (task, error);
       g_object_unref (task);

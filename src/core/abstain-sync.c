@@ -130,8 +130,8 @@ abstain_sync_init (AbstainSync *self)
   self->network_available = TRUE;
 }
 
-static gboolean
-server_is_loopback (const char *server)
+gboolean
+abstain_server_is_loopback (const char *server)
 {
   g_autoptr(GUri) uri = g_uri_parse (server, G_URI_FLAGS_NONE, NULL);
   g_autoptr(GInetAddress) address = NULL;
@@ -161,7 +161,7 @@ abstain_sync_new (AbstainAccount *account,
   self->account = g_object_ref (account);
   self->store = g_object_ref (store);
   self->client = g_object_ref (client);
-  self->loopback = server_is_loopback (abstain_account_get_server (account));
+  self->loopback = abstain_server_is_loopback (abstain_account_get_server (account));
 
   return self;
 }

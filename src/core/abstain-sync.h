@@ -32,6 +32,9 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (AbstainSync, abstain_sync, ABSTAIN, SYNC, GObject)
 
+/* Loopback servers are always reachable, whatever the network monitor says. */
+gboolean        abstain_server_is_loopback     (const char          *server);
+
 AbstainSync    *abstain_sync_new               (AbstainAccount      *account,
                                                 AbstainStore        *store,
                                                 AbstainClient       *client);

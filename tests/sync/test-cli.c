@@ -436,6 +436,47 @@ test_two_accounts_need_choice (Fixture       *fixture,
 }
 
 static void
+test_sign_in_device (void)
+{
+  Fixture fixture_storage = { 0 }, *fixture = &fixture_storage;
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocess) cli = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *out = NULL;
+  const char *code;
+
+  fixture->svc = abstain_test_service_new (NULL);
+  fixture->dir = sync_test_make_dir ();
+  g_subprocess_launcher_setenv (launcher, "ABSTAIN_STATE_DIR", fixture->dir, TRUE);
+  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
+  cli = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("ABSTAIN_CLI"), "sign-in",
+                                     "--server", abstain_test_service_get_url (fixture->svc),
+                                     "--device", NULL);
+  g_assert_no_error (error);
+
+  /* The address and the code are printed; nothing is opened. */
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (cli));
+  line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_nonnull (strstr (line, abstain_test_service_get_url (fixture->svc)));
+  code = strrchr (line, ' ');
+  g_assert_nonnull (code);
+  abstain_test_service_device_approve (fixture->svc, code + 1, "student", TRUE);
+
+  g_assert_true (g_subprocess_wait (cli, NULL, &error));
+  g_assert_cmpint (g_subprocess_get_exit_status (cli), ==, EXIT_OK);
+  g_assert_cmpint (sync_test_run_cli (fixture->dir, NULL, NULL, &out, NULL, "accounts", "--json", NULL),
+                   ==, EXIT_OK);
+  g_assert_nonnull (strstr (out, abstain_test_service_get_email (fixture->svc, "student")));
+
+  fixture_tear_down (fixture, NULL);
+}
+
+static void
 test_keyring_unavailable (Fixture       *fixture,
                           gconstpointer  data)
 {
@@ -501,6 +542,7 @@ main (int   argc,
   ADD ("store/corrupt-reported-once", test_corrupt_reported_once);
   ADD ("accounts/need-choice", test_two_accounts_need_choice);
   ADD ("keyring/unavailable", test_keyring_unavailable);
+  g_test_add_func ("/abstain/cli/sign-in/device", test_sign_in_device);
 
 #undef ADD
 
