@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -236,12 +237,21 @@ end_process_status (AbstainTestService *svc,
     *out_status = status;
 }
 
+/* A test that dies (a timeout, a failed assertion) must not leave its
+ * service running: the child gets SIGKILL when the test goes away. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 /* Spawns the service once; TRUE when it printed its URL and tokens. */
 static gboolean
 spawn_once (AbstainTestService *svc,
             int                *out_status)
 {
   g_autoptr(GPtrArray) argv = build_argv (svc);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GError) error = NULL;
   gint64 deadline = g_get_monotonic_time () + START_TIMEOUT_US;
   gboolean ready = FALSE;
@@ -252,9 +262,10 @@ spawn_once (AbstainTestService *svc,
   svc->n_eof = 0;
   g_mutex_unlock (&svc->lock);
 
-  svc->proc = g_subprocess_newv ((const char *const *) argv->pdata,
-                                 G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                                 &error);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  svc->proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
   g_assert_no_error (error);
   svc->out_thread = start_reader (svc, g_subprocess_get_stdout_pipe (svc->proc), FALSE);
   svc->err_thread = start_reader (svc, g_subprocess_get_stderr_pipe (svc->proc), TRUE);
