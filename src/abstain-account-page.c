@@ -318,6 +318,7 @@ abstain_account_page_dispose (GObject *object)
   g_clear_pointer (&self->dynamic_rows, g_ptr_array_unref);
   self->chat_row = NULL;
 
+  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), ABSTAIN_TYPE_ACCOUNT_PAGE);
 
   G_OBJECT_CLASS (abstain_account_page_parent_class)->dispose (object);

@@ -302,6 +302,7 @@ abstain_history_page_dispose (GObject *object)
   g_clear_object (&self->chooser);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
 
+  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), ABSTAIN_TYPE_HISTORY_PAGE);
 
   G_OBJECT_CLASS (abstain_history_page_parent_class)->dispose (object);

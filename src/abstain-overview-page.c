@@ -347,6 +347,7 @@ abstain_overview_page_dispose (GObject *object)
   g_clear_pointer (&self->opt_out_targets, g_ptr_array_unref);
   g_clear_object (&self->all_controls);
 
+  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), ABSTAIN_TYPE_OVERVIEW_PAGE);
 
   G_OBJECT_CLASS (abstain_overview_page_parent_class)->dispose (object);

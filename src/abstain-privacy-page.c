@@ -129,6 +129,7 @@ abstain_privacy_page_dispose (GObject *object)
   g_clear_object (&self->controls);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
 
+  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), ABSTAIN_TYPE_PRIVACY_PAGE);
 
   G_OBJECT_CLASS (abstain_privacy_page_parent_class)->dispose (object);

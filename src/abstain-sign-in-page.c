@@ -344,6 +344,7 @@ abstain_sign_in_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
 
+  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), ABSTAIN_TYPE_SIGN_IN_PAGE);
 
   G_OBJECT_CLASS (abstain_sign_in_page_parent_class)->dispose (object);

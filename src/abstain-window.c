@@ -495,6 +495,7 @@ abstain_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
 
+  adw_application_window_set_content (ADW_APPLICATION_WINDOW (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), ABSTAIN_TYPE_WINDOW);
 
   g_clear_object (&self->failed_control);
