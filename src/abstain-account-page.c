@@ -122,8 +122,8 @@ add_accounts (AbstainAccountPage *self)
                                       GTK_ACCESSIBLE_PROPERTY_LABEL, _("Selected"), -1);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), check);
       gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), account != self->account);
-      gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.select-account");
       gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", abstain_account_get_id (account));
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.select-account");
     }
 
   /* Keep "Add Account…" last. */
