@@ -247,7 +247,6 @@ abstain_client_new (SoupSession  *session,
                     GError      **error)
 {
   g_autoptr(GUri) uri = NULL;
-  g_autofree char *path = NULL;
   AbstainClient *self;
   gsize len;
 
@@ -258,15 +257,13 @@ abstain_client_new (SoupSession  *session,
   if (!(uri = parse_server (server, error)))
     return NULL;
 
-  path = g_strdup (g_uri_get_path (uri));
-  len = strlen (path);
-  while (len > 0 && path[len - 1] == '/')
-    path[--len] = '\0';
-
   self = g_object_new (ABSTAIN_TYPE_CLIENT, NULL);
   self->session = g_object_ref (session);
-  self->server = g_uri_join (SOUP_HTTP_URI_FLAGS, g_uri_get_scheme (uri), NULL,
-                             g_uri_get_host (uri), g_uri_get_port (uri), path, NULL, NULL);
+  /* Endpoints are appended to the address: no trailing slash. */
+  self->server = g_uri_to_string (uri);
+  len = strlen (self->server);
+  while (len > 0 && self->server[len - 1] == '/')
+    self->server[--len] = '\0';
   if (g_uri_get_port (uri) > 0)
     self->host = g_strdup_printf ("%s:%d", g_uri_get_host (uri), g_uri_get_port (uri));
   else
@@ -491,6 +488,18 @@ body_too_large (GTask *task,
   return TRUE;
 }
 
+/* libsoup ends a body cut short by a closed connection as if it were
+ * complete: compare with Content-Length where the body is not encoded. */
+static gboolean
+body_short (Request *req)
+{
+  SoupMessageHeaders *headers = soup_message_get_response_headers (req->msg);
+
+  return soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+         soup_message_headers_get_one (headers, "Content-Encoding") == NULL &&
+         (goffset) req->body->len < soup_message_headers_get_content_length (headers);
+}
+
 static void read_more (GTask *task);
 
 static void
@@ -512,7 +521,9 @@ on_read (GObject      *object,
 
   if (g_bytes_get_size (chunk) == 0)
     {
-      finish_request (task, NULL);
+      finish_request (task, body_short (req) ? g_error_new_literal (G_IO_ERROR,
+                                                                    G_IO_ERROR_PARTIAL_INPUT,
+                                                                    "short body") : NULL);
       return;
     }
 
