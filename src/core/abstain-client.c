@@ -617,7 +617,7 @@ send_request (AbstainClient       *self,
     req->caller_handler = g_cancellable_connect (cancellable, G_CALLBACK (on_caller_cancelled),
                                                  g_object_ref (req->cancellable), g_object_unref);
 
-  req->deadline = g_timeout_source_new_seconds (request_timeout ());
+  req->deadline = g_timeout_source_new (request_timeout () * 1000);
   g_source_set_callback (req->deadline, on_deadline, req, NULL);
   g_source_set_static_name (req->deadline, "[abstain] request deadline");
   g_source_attach (req->deadline, g_task_get_context (task));
