@@ -70,6 +70,8 @@ update_verdict (AbstainOverviewPage *self)
   g_autoptr(GPtrArray) places = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *title = NULL;
   g_autofree char *description = NULL;
+  g_autofree char *lock = NULL;
+  gboolean all_locked = TRUE;
   guint pending = 0;
 
   for (guint i = 0; i < n; i++)
@@ -78,6 +80,12 @@ update_verdict (AbstainOverviewPage *self)
       g_autofree char *place = control_place (control);
 
       pending += abstain_control_get_pending (control);
+      if (abstain_control_get_enabled (control))
+        {
+          all_locked &= !abstain_control_get_editable (control);
+          if (lock == NULL)
+            lock = abstain_control_describe_lock (control);
+        }
       if (abstain_control_get_enabled (control) &&
           !g_ptr_array_find_with_equal_func (places, place, g_str_equal, NULL))
         g_ptr_array_add (places, g_steal_pointer (&place));
@@ -95,7 +103,11 @@ update_verdict (AbstainOverviewPage *self)
 
       /* Translators: %s is a list of products, e.g. "le Chat" */
       title = g_strdup_printf (_("Training is on for %s"), list);
-      description = g_strdup (_("Your data from there may be used to train models."));
+      if (all_locked && lock != NULL)
+        /* Translators: %s says who can change it, e.g. "Only organization admins can change this" */
+        description = g_strdup_printf (_("%s."), lock);
+      else
+        description = g_strdup (_("Your data from there may be used to train models."));
     }
   else
     {

@@ -512,6 +512,28 @@ verdict (Fixture *fixture)
   return adw_status_page_get_title (ADW_STATUS_PAGE (ui_find_by_name (fixture->window, "status-page")));
 }
 
+static const char *
+verdict_description (Fixture *fixture)
+{
+  return adw_status_page_get_description (ADW_STATUS_PAGE (ui_find_by_name (fixture->window, "status-page")));
+}
+
+static gboolean
+all_editable_enabled (GListModel *controls)
+{
+  guint n = g_list_model_get_n_items (controls);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(AbstainControl) control = g_list_model_get_item (controls, i);
+
+      if (abstain_control_get_editable (control) && !abstain_control_get_enabled (control))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
 static void
 test_opt_out_everywhere (Fixture       *fixture,
                          gconstpointer  data)
@@ -531,6 +553,7 @@ test_opt_out_everywhere (Fixture       *fixture,
         abstain_test_service_remote_change (fixture->svc, "free", abstain_control_get_id (control), TRUE, "web");
     }
   refresh (fixture);
+  UI_WAIT_FOR (all_editable_enabled (controls));
   abstain_window_show_page (ABSTAIN_WINDOW (fixture->window), "overview");
   UI_WAIT_FOR (g_str_has_prefix (verdict (fixture), "Training is on for le Chat"));
 
@@ -541,15 +564,33 @@ test_opt_out_everywhere (Fixture       *fixture,
   UI_WAIT_FOR (gtk_widget_get_visible (ui_find_by_name (fixture->window, "progress-box")));
   g_assert_true (g_str_has_prefix (verdict (fixture), "Training is on"));
 
-  UI_WAIT_FOR (g_strcmp0 (verdict (fixture), "You are opted out everywhere") == 0);
-  UI_WAIT_FOR (!abstain_manager_get_pending (fixture->manager));
+  UI_WAIT_FOR (g_strcmp0 (gtk_label_get_text (GTK_LABEL (ui_find_by_name (fixture->window, "progress-label"))),
+                          "Every opt-out is confirmed.") == 0);
+  g_assert_false (abstain_manager_get_pending (fixture->manager));
   g_assert_false (gtk_widget_get_sensitive (button));
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(AbstainControl) control = g_list_model_get_item (controls, i);
 
-      g_assert_false (abstain_test_service_control_enabled (fixture->svc, "free", abstain_control_get_id (control)));
+      if (abstain_control_get_editable (control))
+        g_assert_false (abstain_test_service_control_enabled (fixture->svc, "free", abstain_control_get_id (control)));
     }
+
+  /* Only the organization where the user is a member stays on, and the
+   * verdict says so rather than claiming more than the server confirmed. */
+  g_assert_cmpstr (verdict (fixture), ==, "Training is on for la Plateforme (Harvard Computation Lab)");
+  g_assert_cmpstr (verdict_description (fixture), ==, "Only organization admins can change this.");
+  ui_screenshot (fixture->window, "overview-after-opt-out");
+
+  /* The pro user has nothing locked: opted out everywhere. */
+  fixture->account = ui_sign_in (fixture->manager, fixture->svc, "pro");
+  abstain_window_set_account (ABSTAIN_WINDOW (fixture->window), fixture->account);
+  abstain_window_show_page (ABSTAIN_WINDOW (fixture->window), "overview");
+  UI_WAIT_FOR (gtk_widget_get_sensitive (button));
+  g_signal_emit_by_name (button, "clicked");
+  UI_WAIT_FOR (!abstain_manager_get_pending (fixture->manager) &&
+               !abstain_test_service_control_enabled (fixture->svc, "pro", "chat.training"));
+  UI_WAIT_FOR (g_str_has_prefix (verdict (fixture), "Training is on for la Plateforme (Harvard"));
 }
 
 static void
@@ -597,6 +638,7 @@ test_history_and_export (Fixture       *fixture,
   g_assert_true (json_parser_load_from_file (parser, path, &error));
   g_assert_no_error (error);
   root = json_node_get_object (json_parser_get_root (parser));
+  events = abstain_history_page_get_events (ABSTAIN_HISTORY_PAGE (page));
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (root, "events")), ==,
                     g_list_model_get_n_items (events));
 }
