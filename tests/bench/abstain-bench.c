@@ -476,7 +476,7 @@ read_stats_at (Bench      *b,
 
   keys = g_list_sort (g_hash_table_get_keys (counts), (GCompareFunc)g_strcmp0);
   for (const GList *l = keys; l; l = l->next)
-    g_string_append_printf (stats->summary, "%s%s ×%u", stats->summary->len ? ", " : "",
+    g_string_append_printf (stats->summary, "%s%s x%u", stats->summary->len ? ", " : "",
                             (const char *)l->data,
                             GPOINTER_TO_UINT (g_hash_table_lookup (counts, l->data)));
   if (stats->summary->len == 0)
@@ -1595,6 +1595,19 @@ bench_responsiveness (Bench *b)
 
       if (store == NULL)
         return;
+
+      /* The store must hold what the server holds, or the delayed refresh
+       * at start-up could "confirm" the flip instead of the PATCH. */
+      {
+        g_autofree char *out = NULL;
+        int code = run_cli (b, store, NULL, &out, "status", "--json", NULL);
+
+        if (code != 0)
+          {
+            broken (b, "responsiveness: abstain status --json exited %d", code);
+            return;
+          }
+      }
 
       if (!run_responsiveness (b, FALSE, store, &gap, &flip, &error))
         {

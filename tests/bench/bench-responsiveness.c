@@ -195,6 +195,10 @@ on_state_changed (GtkSwitch  *sw,
 {
   if (bench.confirmed != 0 || bench.flipped == 0)
     return;
+  if (g_getenv ("BENCH_DEBUG"))
+    g_printerr ("%.0f ms after the flip: state %d, active %d\n",
+                (g_get_monotonic_time () - bench.flipped) / 1000.0,
+                gtk_switch_get_state (sw), gtk_switch_get_active (sw));
   if (gtk_switch_get_state (sw) == bench.target && gtk_switch_get_active (sw) == bench.target)
     {
       bench.confirmed = g_get_monotonic_time ();
@@ -278,6 +282,14 @@ on_poll (gpointer user_data)
     }
 
   bench.target = !gtk_switch_get_state (bench.sw);
+  if (g_getenv ("BENCH_DEBUG"))
+    {
+      GtkWidget *row = gtk_widget_get_ancestor (GTK_WIDGET (bench.sw), ADW_TYPE_PREFERENCES_ROW);
+
+      g_printerr ("flipping the switch of “%s” to %d, %.0f ms after the first frame\n",
+                  row ? adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)) : "?",
+                  bench.target, (g_get_monotonic_time () - bench.first_frame) / 1000.0);
+    }
   g_signal_connect (bench.sw, "notify::state", G_CALLBACK (on_state_changed), NULL);
   g_signal_connect (bench.sw, "notify::active", G_CALLBACK (on_state_changed), NULL);
   bench.flipped = g_get_monotonic_time ();
