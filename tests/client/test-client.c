@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "abstain-client.h"
@@ -874,6 +875,348 @@ redaction_teardown (Fixture       *fixture,
     fixture_teardown (fixture, data);
 }
 
+/* An in-process server for what the reference service does not do */
+
+typedef enum
+{
+  LOCAL_CONTROL,    /* 200, a control and a custom ETag */
+  LOCAL_ENDLESS,    /* 200, chunks without end */
+  LOCAL_TRICKLE,    /* 200, one byte every 100 ms */
+  LOCAL_REDIRECT,   /* 302 to another path of the same server */
+} LocalMode;
+
+typedef struct
+{
+  SoupServer *server;
+  char       *url;
+  LocalMode   mode;
+  guint       requests;
+  char       *method;
+  char       *path;
+  GHashTable *headers;  /* lowercase name -> value */
+  char       *body;
+} LocalServer;
+
+#define LOCAL_CONTROL_JSON \
+  "{\"id\":\"ctl_x\",\"kind\":\"chat.training\",\"product\":\"le_chat\"," \
+  "\"scope\":\"account\",\"organization_id\":null,\"title\":\"T\",\"description\":\"D\"," \
+  "\"enabled\":false,\"editable\":true,\"locked_reason\":null,\"revision\":3," \
+  "\"updated_at\":\"2026-11-28T09:14:03Z\"}"
+
+static void
+record_request (LocalServer       *local,
+                SoupServerMessage *msg)
+{
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_autoptr(GBytes) bytes = soup_message_body_flatten (body);
+
+  local->requests++;
+  g_free (local->method);
+  local->method = g_strdup (soup_server_message_get_method (msg));
+  g_free (local->path);
+  local->path = g_strdup (g_uri_get_path (soup_server_message_get_uri (msg)));
+  g_hash_table_remove_all (local->headers);
+  soup_message_headers_iter_init (&iter, soup_server_message_get_request_headers (msg));
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    g_hash_table_insert (local->headers, g_ascii_strdown (name, -1), g_strdup (value));
+  g_free (local->body);
+  local->body = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+}
+
+static void
+on_wrote_chunk (SoupServerMessage *msg,
+                gpointer           user_data)
+{
+  static char chunk[64 * 1024];
+
+  memset (chunk, ' ', sizeof chunk);
+  soup_message_body_append (soup_server_message_get_response_body (msg), SOUP_MEMORY_STATIC,
+                            chunk, sizeof chunk);
+}
+
+static gboolean
+trickle_byte (gpointer user_data)
+{
+  SoupServerMessage *msg = user_data;
+
+  soup_message_body_append (soup_server_message_get_response_body (msg), SOUP_MEMORY_STATIC,
+                            " ", 1);
+  soup_server_message_unpause (msg);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+stop_trickle (SoupServerMessage *msg,
+              gpointer           user_data)
+{
+  g_source_remove (GPOINTER_TO_UINT (user_data));
+}
+
+static void
+start_chunked (SoupServerMessage *msg)
+{
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_set_encoding (soup_server_message_get_response_headers (msg),
+                                     SOUP_ENCODING_CHUNKED);
+  soup_message_body_set_accumulate (soup_server_message_get_response_body (msg), FALSE);
+}
+
+static void
+local_handler (SoupServer        *server,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  LocalServer *local = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  guint id;
+
+  record_request (local, msg);
+  switch (local->mode)
+    {
+    case LOCAL_CONTROL:
+      soup_message_headers_replace (headers, "ETag", "\"custom-etag\"");
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC,
+                                        LOCAL_CONTROL_JSON, strlen (LOCAL_CONTROL_JSON));
+      break;
+
+    case LOCAL_ENDLESS:
+      start_chunked (msg);
+      g_signal_connect (msg, "wrote-chunk", G_CALLBACK (on_wrote_chunk), NULL);
+      on_wrote_chunk (msg, NULL);
+      break;
+
+    case LOCAL_TRICKLE:
+      start_chunked (msg);
+      soup_server_message_pause (msg);
+      id = g_timeout_add (100, trickle_byte, msg);
+      g_signal_connect (msg, "finished", G_CALLBACK (stop_trickle), GUINT_TO_POINTER (id));
+      break;
+
+    case LOCAL_REDIRECT:
+    default:
+      soup_message_headers_replace (headers, "Location", "/elsewhere");
+      soup_server_message_set_status (msg, SOUP_STATUS_FOUND, NULL);
+      break;
+    }
+}
+
+static LocalServer *
+local_server_new (LocalMode mode)
+{
+  LocalServer *local = g_new0 (LocalServer, 1);
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+
+  local->mode = mode;
+  local->headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  local->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (local->server, NULL, local_handler, local, NULL);
+  soup_server_listen_local (local->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (local->server);
+  local->url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  return local;
+}
+
+static void
+local_server_free (LocalServer *local)
+{
+  soup_server_disconnect (local->server);
+  g_object_unref (local->server);
+  g_hash_table_unref (local->headers);
+  g_free (local->url);
+  g_free (local->method);
+  g_free (local->path);
+  g_free (local->body);
+  g_free (local);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LocalServer, local_server_free)
+
+static AbstainClient *
+local_client (LocalServer *local,
+              SoupSession *session)
+{
+  g_autoptr(GError) error = NULL;
+  AbstainClient *client = abstain_client_new (session, local->url, &error);
+
+  g_assert_no_error (error);
+  return client;
+}
+
+static AbstainControlData *
+local_patch (AbstainClient  *client,
+             GError        **error)
+{
+  GAsyncResult *slot = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  abstain_client_patch_control_async (client, "token_0123456789abcdef", "ctl_x", "\"ctl_x-2\"",
+                                      "key-1", FALSE, NULL, client_test_keep_result, &slot);
+  result = client_test_wait (&slot, WAIT_MS);
+  return abstain_client_patch_control_finish (client, result, NULL, error);
+}
+
+static void
+assert_header (LocalServer *local,
+               const char  *name,
+               const char  *expected)
+{
+  g_assert_cmpstr (g_hash_table_lookup (local->headers, name), ==, expected);
+}
+
+static void
+test_request_headers (void)
+{
+  g_autoptr(LocalServer) local = local_server_new (LOCAL_CONTROL);
+  g_autoptr(SoupSession) session = abstain_client_create_session ();
+  g_autoptr(AbstainClient) client = local_client (local, session);
+  g_autoptr(AbstainControlData) control = NULL;
+  g_autoptr(AbstainTokenData) token = NULL;
+  g_autoptr(GHashTable) form = NULL;
+  g_autoptr(GError) error = NULL;
+
+  control = local_patch (client, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (control->etag, ==, "\"custom-etag\"");
+  g_assert_cmpstr (local->method, ==, "PATCH");
+  g_assert_cmpstr (local->path, ==, "/v1/controls/ctl_x");
+  assert_header (local, "user-agent", APPLICATION_ID "/" PACKAGE_VERSION);
+  assert_header (local, "accept", "application/json");
+  assert_header (local, "authorization", "Bearer token_0123456789abcdef");
+  assert_header (local, "if-match", "\"ctl_x-2\"");
+  assert_header (local, "idempotency-key", "key-1");
+  assert_header (local, "content-type", "application/json");
+  g_assert_cmpstr (local->body, ==, "{\"enabled\":false}");
+
+  /* OAuth: a form, the app id as client, no bearer token. */
+  token = poll_once (client, "dev_code_0123456789", &error);
+  g_assert_null (token);
+  g_assert_error (error, ABSTAIN_ERROR, ABSTAIN_ERROR_PROTOCOL);
+  g_assert_cmpstr (local->path, ==, "/oauth/token");
+  assert_header (local, "content-type", "application/x-www-form-urlencoded");
+  assert_header (local, "authorization", NULL);
+  form = soup_form_decode (local->body);
+  g_assert_cmpstr (g_hash_table_lookup (form, "grant_type"), ==,
+                   "urn:ietf:params:oauth:grant-type:device_code");
+  g_assert_cmpstr (g_hash_table_lookup (form, "device_code"), ==, "dev_code_0123456789");
+  g_assert_cmpstr (g_hash_table_lookup (form, "client_id"), ==, APPLICATION_ID);
+}
+
+static void
+test_endless_body (void)
+{
+  g_autoptr(LocalServer) local = local_server_new (LOCAL_ENDLESS);
+  g_autoptr(SoupSession) session = abstain_client_create_session ();
+  g_autoptr(AbstainClient) client = local_client (local, session);
+  g_autoptr(AbstainControlData) control = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  control = local_patch (client, &error);
+  g_assert_null (control);
+  g_assert_error (error, ABSTAIN_ERROR, ABSTAIN_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "1024 KiB"));
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 1900 * 1000);
+}
+
+static void
+test_trickle (void)
+{
+  g_autoptr(LocalServer) local = local_server_new (LOCAL_TRICKLE);
+  g_autoptr(SoupSession) session = abstain_client_create_session ();
+  g_autoptr(AbstainClient) client = local_client (local, session);
+  g_autoptr(AbstainControlData) control = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+
+  /* Each byte arrives well within libsoup's own I/O timeout: only the
+   * per-request deadline ends it. */
+  control = local_patch (client, &error);
+  g_assert_null (control);
+  g_assert_error (error, ABSTAIN_ERROR, ABSTAIN_ERROR_TIMEOUT);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 4000 * 1000);
+}
+
+static void
+test_no_redirect (void)
+{
+  g_autoptr(LocalServer) local = local_server_new (LOCAL_REDIRECT);
+  g_autoptr(SoupSession) session = abstain_client_create_session ();
+  g_autoptr(AbstainClient) client = local_client (local, session);
+  g_autoptr(AbstainControlData) control = NULL;
+  g_autoptr(GError) error = NULL;
+
+  control = local_patch (client, &error);
+  g_assert_null (control);
+  g_assert_error (error, ABSTAIN_ERROR, ABSTAIN_ERROR_PROTOCOL);
+  g_assert_cmpuint (local->requests, ==, 1);
+}
+
+/* TLS: a certificate nobody vouches for is fatal, with no way around it. */
+static void
+test_tls_untrusted (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("abstain-test-tls-XXXXXX", NULL);
+  g_autofree char *key = g_build_filename (dir, "key.pem", NULL);
+  g_autofree char *cert = g_build_filename (dir, "cert.pem", NULL);
+  g_autofree char *url = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(SoupServer) server = NULL;
+  g_autoptr(SoupSession) session = NULL;
+  g_autoptr(AbstainClient) client = NULL;
+  g_autoptr(AbstainAccountData) account = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *openssl = g_find_program_in_path ("openssl");
+  int status = -1;
+  GSList *uris;
+
+  if (openssl == NULL || !g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+    {
+      g_test_skip ("needs openssl and a TLS backend");
+      return;
+    }
+
+  g_spawn_sync (NULL, (char *[]) { openssl, (char *) "req", (char *) "-x509",
+                                   (char *) "-newkey", (char *) "rsa:2048", (char *) "-nodes",
+                                   (char *) "-keyout", key, (char *) "-out", cert,
+                                   (char *) "-days", (char *) "1",
+                                   (char *) "-subj", (char *) "/CN=127.0.0.1", NULL },
+                NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+  certificate = g_tls_certificate_new_from_files (cert, key, &error);
+  g_assert_no_error (error);
+
+  server = soup_server_new ("tls-certificate", certificate, NULL);
+  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY | SOUP_SERVER_LISTEN_HTTPS,
+                            &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  url = g_strdup_printf ("https://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  session = abstain_client_create_session ();
+  client = abstain_client_new (session, url, &error);
+  g_assert_no_error (error);
+  account = get_account (client, "token_0123456789abcdef", &error);
+  g_assert_null (account);
+  g_assert_error (error, ABSTAIN_ERROR, ABSTAIN_ERROR_INSECURE);
+  g_assert_false (abstain_error_is_transient (error));
+
+  g_unlink (key);
+  g_unlink (cert);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -904,6 +1247,11 @@ main (int   argc,
               redaction_teardown);
   g_test_add_func ("/abstain/client/insecure", test_insecure);
   g_test_add_func ("/abstain/client/offline", test_offline);
+  g_test_add_func ("/abstain/client/local/request-headers", test_request_headers);
+  g_test_add_func ("/abstain/client/local/endless-body", test_endless_body);
+  g_test_add_func ("/abstain/client/local/trickle", test_trickle);
+  g_test_add_func ("/abstain/client/local/no-redirect", test_no_redirect);
+  g_test_add_func ("/abstain/client/local/tls-untrusted", test_tls_untrusted);
 
 #undef ADD
 
