@@ -895,6 +895,8 @@ typedef struct
   char       *path;
   GHashTable *headers;  /* lowercase name -> value */
   char       *body;
+  SoupServerMessage *trickling;
+  guint       trickle_id;
 } LocalServer;
 
 #define LOCAL_CONTROL_JSON \
@@ -939,7 +941,8 @@ on_wrote_chunk (SoupServerMessage *msg,
 static gboolean
 trickle_byte (gpointer user_data)
 {
-  SoupServerMessage *msg = user_data;
+  LocalServer *local = user_data;
+  SoupServerMessage *msg = local->trickling;
 
   soup_message_body_append (soup_server_message_get_response_body (msg), SOUP_MEMORY_STATIC,
                             " ", 1);
@@ -948,10 +951,12 @@ trickle_byte (gpointer user_data)
 }
 
 static void
-stop_trickle (SoupServerMessage *msg,
-              gpointer           user_data)
+stop_trickle (LocalServer *local)
 {
-  g_source_remove (GPOINTER_TO_UINT (user_data));
+  g_clear_handle_id (&local->trickle_id, g_source_remove);
+  if (local->trickling != NULL)
+    g_signal_handlers_disconnect_by_data (local->trickling, local);
+  g_clear_object (&local->trickling);
 }
 
 static void
@@ -972,7 +977,6 @@ local_handler (SoupServer        *server,
 {
   LocalServer *local = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-  guint id;
 
   record_request (local, msg);
   switch (local->mode)
@@ -993,8 +997,10 @@ local_handler (SoupServer        *server,
     case LOCAL_TRICKLE:
       start_chunked (msg);
       soup_server_message_pause (msg);
-      id = g_timeout_add (100, trickle_byte, msg);
-      g_signal_connect (msg, "finished", G_CALLBACK (stop_trickle), GUINT_TO_POINTER (id));
+      local->trickling = g_object_ref (msg);
+      local->trickle_id = g_timeout_add (100, trickle_byte, local);
+      g_signal_connect_swapped (msg, "finished", G_CALLBACK (stop_trickle), local);
+      g_signal_connect_swapped (msg, "disconnected", G_CALLBACK (stop_trickle), local);
       break;
 
     case LOCAL_REDIRECT:
@@ -1028,6 +1034,7 @@ local_server_new (LocalMode mode)
 static void
 local_server_free (LocalServer *local)
 {
+  stop_trickle (local);
   soup_server_disconnect (local->server);
   g_object_unref (local->server);
   g_hash_table_unref (local->headers);
