@@ -307,7 +307,10 @@ test_hostile_bodies (Fixture       *fixture,
         g_assert_cmpint (status, ==, EXIT_ERROR);
     }
 
-  /* A hostile answer to the PATCH: the change is dropped, the store is as before. */
+  /* A hostile answer to the PATCH: the change is dropped, the store is as
+   * before. One confirmed change first, so every store file exists. */
+  g_assert_cmpint (sync_test_run_cli (fixture->dir, NULL, NULL, NULL, NULL,
+                                      "opt-out", "ctl_api_9w1", NULL), ==, EXIT_OK);
   g_assert_cmpint (sync_test_run_cli (fixture->dir, NULL, NULL, NULL, NULL, "status", NULL), ==, EXIT_OK);
   {
     g_autoptr(GBytes) before = sync_test_read_tree (fixture->dir);
