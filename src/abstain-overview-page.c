@@ -132,6 +132,11 @@ update_verdict (AbstainOverviewPage *self)
   adw_status_page_set_description (self->status_page, description);
   adw_status_page_set_icon_name (self->status_page,
                                  places->len > 1 ? "security-low-symbolic" : "security-high-symbolic");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->status_page), "verdict-on");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->status_page), "verdict-off");
+  if (n > 0)
+    gtk_widget_add_css_class (GTK_WIDGET (self->status_page),
+                              places->len > 1 ? "verdict-on" : "verdict-off");
 }
 
 static gboolean

@@ -678,6 +678,12 @@ test_screenshots (Fixture       *fixture,
         {
           ui_screenshot (fixture->window, "sign-in");
           fixture_sign_in (fixture, "free");
+          /* Some history from elsewhere, as a real account has. */
+          abstain_test_service_remote_change (fixture->svc, "free", "ctl_chat_training", FALSE, "mobile");
+          abstain_test_service_remote_change (fixture->svc, "free", "ctl_chat_training", TRUE, "web");
+          refresh (fixture);
+          UI_WAIT_FOR (abstain_test_service_history_count (fixture->svc, "free", NULL) >= 2 &&
+                       !abstain_account_get_busy (fixture->account));
         }
       shoot_main_pages (fixture, "");
 
@@ -702,9 +708,16 @@ main (int   argc,
       char *argv[])
 {
   g_autofree char *po_dir = NULL;
+  g_autoptr(GtkCssProvider) provider = NULL;
 
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
+
+  /* What AdwApplication loads from the resources for the real app. */
+  provider = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (provider, APPLICATION_PATH "/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
   po_dir = g_build_filename (g_getenv ("G_TEST_BUILDDIR") != NULL ? g_getenv ("G_TEST_BUILDDIR") : ".",
                              "..", "po", NULL);
   bindtextdomain (GETTEXT_PACKAGE, po_dir);

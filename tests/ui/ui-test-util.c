@@ -154,6 +154,13 @@ ui_sign_in (AbstainManager     *manager,
   return account;
 }
 
+static void
+count_frame (GdkFrameClock *clock,
+             guint         *frames)
+{
+  (*frames)++;
+}
+
 /* Saves @widget's window as $ABSTAIN_TEST_SCREENSHOTS/<page>-<variant>.png,
  * the variant being "fr" under a French LANGUAGE, else "dark" or "light". */
 void
@@ -169,6 +176,9 @@ ui_screenshot (GtkWidget  *widget,
   g_autofree char *file = NULL;
   g_autofree char *path = NULL;
   const char *variant;
+  GdkFrameClock *clock;
+  gulong handler;
+  guint frames = 0;
   int width, height;
 
   if (dir == NULL)
@@ -181,9 +191,14 @@ ui_screenshot (GtkWidget  *widget,
   else
     variant = "light";
 
-  /* Let layout, transitions and spinners settle before drawing. */
+  /* Let layout, transitions and spinners settle, then wait for painted frames. */
   UI_WAIT_FOR (gtk_widget_get_mapped (widget));
   ui_spin (400);
+  clock = gtk_widget_get_frame_clock (widget);
+  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (count_frame), &frames);
+  gtk_widget_queue_draw (widget);
+  UI_WAIT_FOR (frames >= 2);
+  g_signal_handler_disconnect (clock, handler);
 
   width = gtk_widget_get_width (widget);
   height = gtk_widget_get_height (widget);
