@@ -662,9 +662,9 @@ new_form_message (AbstainClient *self,
   SoupMessage *msg = new_message (self, "POST", path);
   char *encoded = soup_form_encode_hash (form);
   gsize len = strlen (encoded);
+  g_autoptr(GBytes) body = g_bytes_new_take (encoded, len);
 
-  soup_message_set_request_body_from_bytes (msg, "application/x-www-form-urlencoded",
-                                            g_bytes_new_take (encoded, len));
+  soup_message_set_request_body_from_bytes (msg, "application/x-www-form-urlencoded", body);
   return msg;
 }
 
@@ -881,9 +881,10 @@ abstain_client_patch_control_async (AbstainClient       *self,
   g_autofree char *escaped = NULL;
   g_autofree char *path = NULL;
   g_autofree char *key = NULL;
+  g_autoptr(GBytes) body = NULL;
   SoupMessageHeaders *headers;
   SoupMessage *msg;
-  const char *body;
+  const char *text;
 
   g_return_if_fail (ABSTAIN_IS_CLIENT (self));
   g_return_if_fail (control_id != NULL);
@@ -901,9 +902,9 @@ abstain_client_patch_control_async (AbstainClient       *self,
   key = idempotency_key != NULL ? g_strdup (idempotency_key) : g_uuid_string_random ();
   soup_message_headers_replace (headers, "Idempotency-Key", key);
 
-  body = enabled ? "{\"enabled\":true}" : "{\"enabled\":false}";
-  soup_message_set_request_body_from_bytes (msg, "application/json",
-                                            g_bytes_new_static (body, strlen (body)));
+  text = enabled ? "{\"enabled\":true}" : "{\"enabled\":false}";
+  body = g_bytes_new_static (text, strlen (text));
+  soup_message_set_request_body_from_bytes (msg, "application/json", body);
   send_request (self, msg, handle_patch, abstain_client_patch_control_async,
                 cancellable, callback, user_data);
 }

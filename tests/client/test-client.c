@@ -1192,7 +1192,8 @@ test_tls_untrusted (void)
     }
 
   g_spawn_sync (NULL, (char *[]) { openssl, (char *) "req", (char *) "-x509",
-                                   (char *) "-newkey", (char *) "rsa:2048", (char *) "-nodes",
+                                   (char *) "-newkey", (char *) "ec", (char *) "-pkeyopt",
+                                   (char *) "ec_paramgen_curve:prime256v1", (char *) "-nodes",
                                    (char *) "-keyout", key, (char *) "-out", cert,
                                    (char *) "-days", (char *) "1",
                                    (char *) "-subj", (char *) "/CN=127.0.0.1", NULL },
