@@ -377,6 +377,12 @@ RAW_HOSTILE = [
     b"{\"a\":NaN}",
     b"{\"a\":Infinity}",
     b"{\"a\":0x10}",
+    b"{\"a\":0xffffffffffffffffff}",
+    b"{\"a\":/*\"*/99999999999999999999}",
+    b"{\"a\":['\"',[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+    b"{\"a\":[/*\"*/[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+    b"{'a':'b'}",
+    b"// comment\n{}",
     b"{\"a\":01}",
     b"[" * 33 + b"]" * 33,
     b"{\"a\":" * 40 + b"1" + b"}" * 40,
@@ -501,7 +507,13 @@ def big(top):
     huge_string = b"{\"error\":\"" + b"a" * (2 * 1024 * 1024) + b"\"}"
     huge_array = b"[" + b"1," * (1024 * 1024) + b"1]"
     just_over = b"{\"a\":\"" + b"b" * (1024 * 1024 - 8) + b"\"}"
-    write(top, [deep, deep_obj, huge_string, huge_array, just_over], "big-")
+    # json-glib 1.6 skips /* comments */ and reads 'single-quoted' strings:
+    # a quote hidden in either hides the nesting after it from a depth check
+    # that only knows JSON, and json-glib then recurses 100000 times.
+    hidden_by_comment = b"{\"a\":[/*\"*/" + b"[" * 100000 + b"]" * 100000 + b"]}"
+    hidden_by_quote = b"{\"a\":['\"'," + b"[" * 100000 + b"]" * 100000 + b"]}"
+    write(top, [deep, deep_obj, huge_string, huge_array, just_over,
+                hidden_by_comment, hidden_by_quote], "big-")
 
 
 def main(argv):
