@@ -232,8 +232,10 @@ refresh_cb (GObject      *object,
   g_autoptr(AbstainWindow) self = user_data;
   g_autoptr(GError) error = NULL;
 
+  /* Being offline is the banner's to say, not a toast's. */
   if (!abstain_manager_refresh_finish (ABSTAIN_MANAGER (object), result, &error) &&
-      !is_cancelled (error) && !is_closed (self))
+      !is_cancelled (error) && !is_closed (self) &&
+      !g_error_matches (error, ABSTAIN_ERROR, ABSTAIN_ERROR_OFFLINE))
     abstain_window_add_toast (self, error->message);
 
   if (!is_closed (self))

@@ -224,6 +224,12 @@ test_app_presents (void)
   g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "about"));
   accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.refresh");
   g_assert_cmpstr (accels[0], ==, "<Control>r");
+  g_strfreev (accels);
+  accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "app.quit");
+  g_assert_cmpstr (accels[0], ==, "<Control>q");
+  g_strfreev (accels);
+  accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "window.close");
+  g_assert_cmpstr (accels[0], ==, "<Control>w");
   g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window)));
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
