@@ -191,7 +191,13 @@ typedef enum
   SCAN_TOO_DEEP,
   SCAN_BAD_NUMBER,
   SCAN_NUL,
+  SCAN_NOT_JSON,
 } ScanResult;
+
+/* All a JSON text may hold outside its strings. json-glib's scanner also
+ * takes comments and single-quoted strings, which would hide nesting from
+ * the count below: refuse them. */
+static const char json_outside_strings[] = " \t\r\n{}[],:-+.0123456789eEtrufalsn";
 
 /* json-glib wraps integers beyond 64 bits around silently: refuse them. */
 static gboolean
@@ -223,8 +229,9 @@ integer_fits (const char *data,
 }
 
 /* Walks the bytes once: nesting of arrays and objects over
- * ABSTAIN_PROTOCOL_MAX_DEPTH, integers json-glib cannot hold, and escaped
- * NULs that would cut a string short. */
+ * ABSTAIN_PROTOCOL_MAX_DEPTH, integers json-glib cannot hold, escaped NULs
+ * that would cut a string short, and anything outside strings that JSON
+ * does not allow. */
 static ScanResult
 scan_structure (const char *data,
                 gsize       length)
@@ -254,6 +261,8 @@ scan_structure (const char *data,
         }
       else if ((c == ']' || c == '}') && depth > 0)
         depth--;
+      else if (c == '\0' || strchr (json_outside_strings, c) == NULL)
+        return SCAN_NOT_JSON;
       else if ((c == '-' || g_ascii_isdigit (c)) && !integer_fits (data, length, &i))
         return SCAN_BAD_NUMBER;
     }
@@ -301,6 +310,11 @@ abstain_protocol_check_body (const char  *data,
     case SCAN_BAD_NUMBER:
       g_set_error_literal (error, ABSTAIN_ERROR, ABSTAIN_ERROR_PROTOCOL,
                            _("The server sent an answer with a number too large to read."));
+      return FALSE;
+
+    case SCAN_NOT_JSON:
+      g_set_error_literal (error, ABSTAIN_ERROR, ABSTAIN_ERROR_PROTOCOL,
+                           _("The server sent an answer that is not valid JSON."));
       return FALSE;
 
     case SCAN_NUL:

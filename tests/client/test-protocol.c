@@ -157,6 +157,10 @@ test_hostile_common (void)
     "<body><h1>502 Bad Gateway</h1></body></html>\n",
     "Internal Server Error",
     "{\"error\":\"\xff\xfe\"}", "{\"id\":\"acc_\xc3\x28\"}", "{\"a\":\"\xed\xa0\x80\"}",
+    /* json-glib takes comments and single quotes: they must not hide nesting. */
+    "{\"a\":['\"',[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+    "{\"a\":/* \" */[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]/* \" */}",
+    "{\"a\":1} // \"", "{\"a\":'x'}", "{\"a\":1,/**/\"b\":2}", "{\"a\":undefined}",
   };
   g_autofree char *open_deep = repeat ('[', 100000);
   g_autofree char *objects_deep = NULL;
@@ -539,6 +543,9 @@ nested (guint       levels,
 static void
 test_check_body (void)
 {
+  static const char *const not_json[] = {
+    "['\"',[1]]", "[/* \" */1]", "[1] // \"", "{'a':1}", "[1,/**/2]", "[undefined]", "[#]",
+  };
   g_autofree char *at_limit = nested (ABSTAIN_PROTOCOL_MAX_DEPTH, "[", "1", "]");
   g_autofree char *over = nested (ABSTAIN_PROTOCOL_MAX_DEPTH + 1, "{\"a\":", "1", "}");
   g_autofree char *brackets = repeat ('[', 1000);
@@ -553,6 +560,13 @@ test_check_body (void)
   g_clear_error (&error);
   /* Brackets inside strings (with an escaped quote) are not nesting. */
   g_assert_true (abstain_protocol_check_body (in_string, strlen (in_string), NULL));
+  /* What json-glib takes but JSON does not, which could hide nesting. */
+  for (guint i = 0; i < G_N_ELEMENTS (not_json); i++)
+    {
+      g_assert_false (abstain_protocol_check_body (not_json[i], strlen (not_json[i]), &error));
+      g_assert_error (error, ABSTAIN_ERROR, ABSTAIN_ERROR_PROTOCOL);
+      g_clear_error (&error);
+    }
 
   memset (max, ' ', ABSTAIN_PROTOCOL_MAX_BODY + 1);
   max[0] = '{';
