@@ -98,6 +98,7 @@ typedef struct _Bench
   /* Set during the offline measure: "up" or "down" through the bench's
    * network monitor module. */
   const char *network;
+  char       *ca_file;
   /* Called by run_window() right after the first frame. */
   void (*after_first_frame) (struct _Bench *b, pid_t pid);
 
@@ -242,6 +243,8 @@ bench_environ (Bench    *b,
       env = g_environ_setenv (env, "GIO_EXTRA_MODULES", b->network_module_dir, TRUE);
       env = g_environ_setenv (env, "GIO_USE_NETWORK_MONITOR", "bench", TRUE);
       env = g_environ_setenv (env, "BENCH_NETWORK", b->network, TRUE);
+      if (b->ca_file)
+        env = g_environ_setenv (env, "BENCH_CA_FILE", b->ca_file, TRUE);
     }
 
   if (!display)
@@ -1401,10 +1404,174 @@ non_loopback_address (void)
   return found;
 }
 
+/* An https front for the reference service (which speaks plain http), on a
+ * non-loopback address: the client refuses plain http there, rightly. Its
+ * self-signed certificate is trusted only by the processes the bench starts
+ * with the bench's GIO module and $BENCH_CA_FILE. */
+typedef struct
+{
+  GMainContext    *context;
+  GMainLoop       *loop;
+  GThread         *thread;
+  GSocketService  *service;
+  GTlsCertificate *certificate;
+  char            *upstream;   /* host:port */
+  guint16          port;
+} Proxy;
+
+static void
+on_splice_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_io_stream_splice_finish (result, NULL);
+}
+
+static gboolean
+on_proxy_incoming (GSocketService    *service,
+                   GSocketConnection *connection,
+                   GObject           *source,
+                   gpointer           user_data)
+{
+  Proxy *proxy = user_data;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) upstream = NULL;
+  g_autoptr(GIOStream) tls = NULL;
+
+  upstream = g_socket_client_connect_to_host (client, proxy->upstream, 0, NULL, NULL);
+  if (upstream == NULL)
+    return TRUE;
+  tls = g_tls_server_connection_new (G_IO_STREAM (connection), proxy->certificate, NULL);
+  if (tls == NULL)
+    return TRUE;
+
+  g_io_stream_splice_async (tls, G_IO_STREAM (upstream),
+                            G_IO_STREAM_SPLICE_CLOSE_STREAM1 | G_IO_STREAM_SPLICE_CLOSE_STREAM2 |
+                            G_IO_STREAM_SPLICE_WAIT_FOR_BOTH,
+                            G_PRIORITY_DEFAULT, NULL, on_splice_done, NULL);
+  return TRUE;
+}
+
+static gpointer
+proxy_thread (gpointer data)
+{
+  Proxy *proxy = data;
+
+  g_main_context_push_thread_default (proxy->context);
+  g_main_loop_run (proxy->loop);
+  g_main_context_pop_thread_default (proxy->context);
+
+  return NULL;
+}
+
+static void
+proxy_free (Proxy *proxy)
+{
+  if (proxy == NULL)
+    return;
+  if (proxy->thread)
+    {
+      g_main_loop_quit (proxy->loop);
+      g_thread_join (proxy->thread);
+    }
+  if (proxy->service)
+    g_socket_service_stop (proxy->service);
+  g_clear_object (&proxy->service);
+  g_clear_object (&proxy->certificate);
+  g_clear_pointer (&proxy->loop, g_main_loop_unref);
+  g_clear_pointer (&proxy->context, g_main_context_unref);
+  g_free (proxy->upstream);
+  g_free (proxy);
+}
+
+/* Makes a self-signed certificate for @address in @dir with openssl(1). */
+static gboolean
+make_certificate (const char  *dir,
+                  const char  *address,
+                  char       **out_cert,
+                  char       **out_key,
+                  GError     **error)
+{
+  g_autofree char *cert = g_build_filename (dir, "bench-cert.pem", NULL);
+  g_autofree char *key = g_build_filename (dir, "bench-key.pem", NULL);
+  g_autofree char *subject = g_strdup_printf ("/CN=%s", address);
+  g_autofree char *san = g_strdup_printf ("subjectAltName=IP:%s", address);
+  const char *argv[] = { "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                         "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
+                         "-out", cert, "-days", "2", "-subj", subject, "-addext", san, NULL };
+  int status = 0;
+
+  if (!g_spawn_sync (NULL, (char **)argv, NULL,
+                     G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, NULL, NULL, &status, error) ||
+      !g_spawn_check_wait_status (status, error))
+    return FALSE;
+
+  *out_cert = g_steal_pointer (&cert);
+  *out_key = g_steal_pointer (&key);
+  return TRUE;
+}
+
+static Proxy *
+proxy_new (const char  *address,
+           const char  *upstream_url,
+           const char  *cert,
+           const char  *key,
+           GError     **error)
+{
+  Proxy *proxy = g_new0 (Proxy, 1);
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address);
+  g_autoptr(GSocketAddress) want = g_inet_socket_address_new (inet, 0);
+  g_autoptr(GSocketAddress) got = NULL;
+  g_autoptr(GUri) uri = g_uri_parse (upstream_url, G_URI_FLAGS_NONE, error);
+  gboolean ok;
+
+  if (uri == NULL)
+    {
+      proxy_free (proxy);
+      return NULL;
+    }
+  proxy->upstream = g_strdup_printf ("%s:%d", g_uri_get_host (uri), g_uri_get_port (uri));
+  proxy->certificate = g_tls_certificate_new_from_files (cert, key, error);
+  if (proxy->certificate == NULL)
+    {
+      proxy_free (proxy);
+      return NULL;
+    }
+
+  proxy->context = g_main_context_new ();
+  proxy->loop = g_main_loop_new (proxy->context, FALSE);
+
+  /* The accept loop belongs to the proxy's context. */
+  g_main_context_push_thread_default (proxy->context);
+  proxy->service = g_socket_service_new ();
+  ok = g_socket_listener_add_address (G_SOCKET_LISTENER (proxy->service), want,
+                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                      NULL, &got, error);
+  if (ok)
+    {
+      g_signal_connect (proxy->service, "incoming", G_CALLBACK (on_proxy_incoming), proxy);
+      g_socket_service_start (proxy->service);
+    }
+  g_main_context_pop_thread_default (proxy->context);
+  if (!ok)
+    {
+      proxy_free (proxy);
+      return NULL;
+    }
+
+  proxy->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (got));
+  proxy->thread = g_thread_new ("bench-proxy", proxy_thread, proxy);
+
+  return proxy;
+}
+
 typedef struct
 {
   guint    down;
   guint    up;
+  guint    window_up;
+  int      sync_code;
   char    *down_summary;
   char    *up_summary;
   int      status_code;
@@ -1437,11 +1604,21 @@ offline_after_first_frame (Bench *b,
   offline.down_summary = g_strdup (stats.summary->str);
   stats_clear (&stats);
 
-  /* The control: once the network is back, the window must talk. */
+  /* The network comes back: what the window does by itself... */
   kill (pid, SIGUSR1);
   start = now_ns ();
   while ((now_ns () - start) / 1000000 < 3000)
     g_usleep (20000);
+  read_stats_at (b, b->remote_url, &stats);
+  offline.window_up = stats.total - offline.down;
+  stats_clear (&stats);
+
+  /* ... and the control: the same store through the command line must
+   * reach the server now, or the measure proves nothing. */
+  b->network = "up";
+  g_clear_pointer (&out, g_free);
+  offline.sync_code = run_cli (b, store, NULL, &out, "sync", NULL);
+  b->network = "down";
   read_stats_at (b, b->remote_url, &stats);
   offline.up = stats.total - offline.down;
   offline.up_summary = g_strdup (stats.summary->str);
@@ -1454,13 +1631,16 @@ bench_requests_offline (Bench *b)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *address = NULL;
-  g_autofree char *listen = NULL;
   g_autofree char *store = NULL;
   g_autofree char *line = NULL;
   g_autofree char *out = NULL;
+  g_autofree char *cert = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *server = NULL;
   g_auto(GStrv) env = NULL;
   char *argv[] = { b->cli_bin, NULL };
   Service svc = { 0 };
+  Proxy *proxy = NULL;
   WindowRun run;
   int code;
 
@@ -1469,11 +1649,17 @@ bench_requests_offline (Bench *b)
       g_print ("# requests-offline: not measured: no --network-module-dir\n");
       return;
     }
-  /* A loopback server is always reachable by design, so the measure needs
-   * the service on an address that is not loopback. */
+  /* A loopback server is always reachable by design, and the client
+   * rightly refuses plain http anywhere else: the measure needs an https
+   * server on an address that is not loopback. */
   if (!(address = non_loopback_address ()))
     {
       g_print ("# requests-offline: not measured: this machine has no non-loopback address\n");
+      return;
+    }
+  if (!make_certificate (b->tmp, address, &cert, &key, &error))
+    {
+      g_print ("# requests-offline: not measured: no certificate (openssl): %s\n", error->message);
       return;
     }
   if (!open_display (b))
@@ -1482,8 +1668,7 @@ bench_requests_offline (Bench *b)
       return;
     }
 
-  listen = g_strdup_printf ("%s:0", address);
-  if (!start_service (b, "remote", listen, &svc, &error))
+  if (!start_service (b, "remote", "127.0.0.1:0", &svc, &error))
     {
       b->remote_pid = svc.pid;
       broken (b, "offline: %s", error->message);
@@ -1493,19 +1678,29 @@ bench_requests_offline (Bench *b)
   b->remote_pid = svc.pid;
   b->remote_url = g_strdup (svc.url);
 
+  proxy = proxy_new (address, svc.url, cert, key, &error);
+  if (proxy == NULL)
+    {
+      broken (b, "offline: the https proxy: %s", error->message);
+      service_clear (&svc);
+      stop_service (&b->remote_pid);
+      return;
+    }
+  server = g_strdup_printf ("https://%s:%u", address, proxy->port);
+  b->ca_file = cert;
+
   store = g_build_filename (b->tmp, "store-offline", NULL);
   g_mkdir_with_parents (store, 0700);
   line = g_strdup_printf ("%s\n", svc.free_token);
   b->network = "up";
-  code = run_cli (b, store, line, &out, "sign-in", "--server", svc.url, "--token-stdin", NULL);
+  code = run_cli (b, store, line, &out, "sign-in", "--server", server, "--token-stdin", NULL);
   service_clear (&svc);
   if (code != 0)
     {
-      g_print ("# requests-offline: not measured: abstain sign-in to %s exited %d "
-               "(plain http to a non-loopback address is refused?)\n", b->remote_url, code);
-      b->network = NULL;
-      return;
+      broken (b, "offline: abstain sign-in to %s exited %d", server, code);
+      goto out;
     }
+  g_print ("# requests-offline: service behind %s\n", server);
 
   http_at (b, b->remote_url, "DELETE", "/_test/stats", NULL, NULL, NULL);
   b->network = "down";
@@ -1517,22 +1712,27 @@ bench_requests_offline (Bench *b)
   if (!run_window (b, argv, env, 0, &run, &error))
     broken (b, "offline: %s", error->message);
 
-  b->after_first_frame = NULL;
-  b->network = NULL;
-  stop_service (&b->remote_pid);
-
-  if (!offline.done)
-    return;
-
-  g_print ("# requests-offline: down 3 s (window open, abstain status --json exited %d, "
-           "abstain opt-out --all exited %d): %s\n",
-           offline.status_code, offline.opt_out_code, offline.down_summary);
-  g_print ("# requests-offline: up again 3 s: %s\n", offline.up_summary);
-  if (offline.up == 0)
-    broken (b, "requests-offline: no request after the network came back; the measure would be vacuous");
-  report ("requests-offline", offline.down, 0, "requests", 0, "1.00");
+  if (offline.done)
+    {
+      g_print ("# requests-offline: down 3 s (window open, abstain status --json exited %d, "
+               "abstain opt-out --all exited %d): %s\n",
+               offline.status_code, offline.opt_out_code, offline.down_summary);
+      g_print ("# requests-offline: network back: the window made %u requests in 3 s; "
+               "then abstain sync exited %d; all requests since the start: %s\n",
+               offline.window_up, offline.sync_code, offline.up_summary);
+      if (offline.up == 0)
+        broken (b, "requests-offline: no request even after the network came back; the measure would be vacuous");
+      report ("requests-offline", offline.down, 0, "requests", 0, "1.00");
+    }
   g_clear_pointer (&offline.down_summary, g_free);
   g_clear_pointer (&offline.up_summary, g_free);
+
+out:
+  b->after_first_frame = NULL;
+  b->network = NULL;
+  b->ca_file = NULL;
+  proxy_free (proxy);
+  stop_service (&b->remote_pid);
 }
 
 /* 5: responsiveness */

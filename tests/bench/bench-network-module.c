@@ -9,6 +9,11 @@
  * GIO_EXTRA_MODULES=<folder of this module> and GIO_USE_NETWORK_MONITOR=
  * bench. The network starts down ($BENCH_NETWORK=up starts it up); SIGUSR1
  * brings it up, SIGUSR2 takes it down again.
+ *
+ * With $BENCH_CA_FILE set, it also makes the certificates in that file the
+ * process's trusted TLS roots (before any connection is made: the monitor is
+ * created with the first manager), so the program can reach the bench's
+ * https proxy in front of the reference service.
  */
 
 #define G_LOG_DOMAIN "bench-network"
@@ -166,6 +171,17 @@ bench_network_monitor_constructed (GObject *object)
 
   /* Down unless told otherwise. */
   self->available = g_strcmp0 (g_getenv ("BENCH_NETWORK"), "up") == 0;
+
+  if (g_getenv ("BENCH_CA_FILE") != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GTlsDatabase) database = g_tls_file_database_new (g_getenv ("BENCH_CA_FILE"), &error);
+
+      if (database == NULL)
+        g_warning ("BENCH_CA_FILE: %s", error->message);
+      else
+        g_tls_backend_set_default_database (g_tls_backend_get_default (), database);
+    }
 
   g_unix_signal_add (SIGUSR1, on_sigusr1, self);
   g_unix_signal_add (SIGUSR2, on_sigusr2, self);
