@@ -338,6 +338,72 @@ SERVICE_STATE = {
 
 HOSTILE_VALUES = [None, True, -1, 1.5, "", [], {"a": 1}]
 
+# The files of the client's state folder, as the store writes them; the
+# store target takes a first byte that picks the file (0 accounts, 1 state,
+# 2 outbox, 3 history).
+STORE_FILES = {'accounts': {'version': 1,
+              'accounts': [{'server': 'http://127.0.0.1:8080',
+                            'id': 'acc_5kq2',
+                            'email': 'ada@example.org',
+                            'display_name': 'Ada Lovelace',
+                            'plan': 'free',
+                            'organizations': [{'id': 'org_9w1',
+                                               'name': 'Analytical Engines',
+                                               'role': 'admin'},
+                                              {'id': 'org_3kd',
+                                               'name': 'Harvard Computation Lab',
+                                               'role': 'member'}]}]},
+ 'state': {'version': 1,
+           'accounts': [{'server': 'http://127.0.0.1:8080',
+                         'account_id': 'acc_5kq2',
+                         'etag': None,
+                         'last_verified': '2026-11-29T02:44:25Z',
+                         'controls': [{'id': 'ctl_chat_training',
+                                       'kind': 'chat.training',
+                                       'product': 'le_chat',
+                                       'scope': 'account',
+                                       'organization_id': None,
+                                       'title': 'Use my conversations to improve models',
+                                       'description': 'Prompts, answers and the documents you '
+                                                      'upload.',
+                                       'enabled': False,
+                                       'editable': True,
+                                       'locked_reason': None,
+                                       'revision': 2,
+                                       'updated_at': '2026-11-29T02:44:25Z',
+                                       'etag': '"ctl_chat_training-2"'},
+                                      {'id': 'ctl_api_9w1',
+                                       'kind': 'api.anonymous_improvement',
+                                       'product': 'la_plateforme',
+                                       'scope': 'organization',
+                                       'organization_id': 'org_9w1',
+                                       'title': 'Anonymous improvement data',
+                                       'description': 'Let API calls of this organization improve '
+                                                      'the services.',
+                                       'enabled': False,
+                                       'editable': True,
+                                       'locked_reason': None,
+                                       'revision': 1,
+                                       'updated_at': '2026-11-29T02:44:24Z',
+                                       'etag': '"ctl_api_9w1-1"'}]}]},
+ 'history': {'version': 1,
+             'events': [{'server': 'http://127.0.0.1:8080',
+                         'account_id': 'acc_5kq2',
+                         'control_id': 'ctl_chat_training',
+                         'kind': 'chat.training',
+                         'from': True,
+                         'to': False,
+                         'at': '2026-11-29T02:44:25Z',
+                         'source': 'desktop'}]},
+ 'outbox': {'version': 1,
+            'changes': [{'server': 'http://127.0.0.1:8080',
+                         'account_id': 'acc_5kq2',
+                         'control_id': 'ctl_chat_training',
+                         'idempotency_key': '3f1c2a40-5b6d-4e7f-8a9b-0c1d2e3f4a5b',
+                         'enabled': False,
+                         'attempts': 2,
+                         'created_at': '2026-11-29T02:44:25Z'}]}}
+
 HOSTILE_STRINGS = ["a" * 600, "é\u200b\u202e\u0000", "line\nbreak \"q\"",
                    "2026-13-40T99:99:99Z"]
 
@@ -485,6 +551,8 @@ def seeds(top):
     valid = dict(VALID)
     valid["service-state"] = [SERVICE_STATE]
     for target, bodies in valid.items():
+        if target == "store":
+            continue
         inputs = []
         for i, body in enumerate(bodies):
             inputs.append(dump(body))
@@ -499,6 +567,17 @@ def seeds(top):
             inputs.append(dump(dict(SERVICE_STATE, controls=SERVICE_STATE["controls"] * 2)))
         inputs.extend(RAW_HOSTILE)
         write(os.path.join(top, target), inputs, "seed-")
+
+
+def store_seeds(top):
+    inputs = []
+    for i, name in enumerate(("accounts", "state", "outbox", "history")):
+        prefix = bytes([i])
+        body = STORE_FILES[name]
+        inputs.append(prefix + dump(body, indent=2))
+        inputs.extend(prefix + d for d in derived(body, [None, -1, "", {}], ["\u0000", "a" * 5000]))
+        inputs.extend(prefix + raw for raw in RAW_HOSTILE)
+    write(os.path.join(top, "store"), inputs, "seed-")
 
 
 def big(top):
@@ -519,6 +598,7 @@ def big(top):
 def main(argv):
     if len(argv) >= 3 and argv[1] == "seeds":
         seeds(argv[2])
+        store_seeds(argv[2])
     elif len(argv) == 3 and argv[1] == "big":
         big(argv[2])
     else:
