@@ -709,6 +709,50 @@ test_screenshots (Fixture       *fixture,
     }
 }
 
+static AdwMessageDialog *
+find_message_dialog (void)
+{
+  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
+
+  for (const GList *l = toplevels; l != NULL; l = l->next)
+    if (ADW_IS_MESSAGE_DIALOG (l->data) && gtk_widget_get_visible (l->data))
+      return l->data;
+
+  return NULL;
+}
+
+static void
+test_sign_out (Fixture       *fixture,
+               gconstpointer  data)
+{
+  AdwMessageDialog *dialog;
+  guint before;
+
+  fixture_sign_in (fixture, "free");
+
+  /* Ctrl+R's action asks the server again. */
+  before = abstain_test_service_count_requests (fixture->svc, "GET", "/v1/controls");
+  refresh (fixture);
+  UI_WAIT_FOR (abstain_test_service_count_requests (fixture->svc, "GET", "/v1/controls") > before);
+
+  abstain_window_show_page (ABSTAIN_WINDOW (fixture->window), "account");
+  g_signal_emit_by_name (ui_find_by_name (fixture->window, "sign-out-button"), "clicked");
+  UI_WAIT_FOR ((dialog = find_message_dialog ()) != NULL);
+  ui_screenshot (GTK_WIDGET (dialog), "sign-out");
+
+  /* Cancel keeps the account; Sign Out removes it and shows the sign-in page. */
+  adw_message_dialog_response (dialog, "cancel");
+  ui_spin (200);
+  g_assert_cmpuint (g_list_model_get_n_items (abstain_manager_get_accounts (fixture->manager)), ==, 1);
+
+  g_signal_emit_by_name (ui_find_by_name (fixture->window, "sign-out-button"), "clicked");
+  UI_WAIT_FOR ((dialog = find_message_dialog ()) != NULL);
+  adw_message_dialog_response (dialog, "sign-out");
+  UI_WAIT_FOR (g_list_model_get_n_items (abstain_manager_get_accounts (fixture->manager)) == 0);
+  UI_WAIT_FOR (g_strcmp0 (visible_child (fixture->window, "main-stack"), "sign-in") == 0);
+  fixture->account = NULL;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -749,6 +793,7 @@ main (int   argc,
   ADD ("/abstain/ui/sign-in/device-denied", test_device_flow_denied);
   ADD ("/abstain/ui/overview/opt-out-everywhere", test_opt_out_everywhere);
   ADD ("/abstain/ui/history/export", test_history_and_export);
+  ADD ("/abstain/ui/account/sign-out", test_sign_out);
 #undef ADD
 
   return g_test_run ();

@@ -197,6 +197,8 @@ ui_screenshot (GtkWidget  *widget,
   clock = gtk_widget_get_frame_clock (widget);
   handler = g_signal_connect (clock, "after-paint", G_CALLBACK (count_frame), &frames);
   gtk_widget_queue_draw (widget);
+  UI_WAIT_FOR (frames >= 1);
+  gtk_widget_queue_draw (widget);
   UI_WAIT_FOR (frames >= 2);
   g_signal_handler_disconnect (clock, handler);
 
