@@ -591,8 +591,11 @@ def big(top):
     # that only knows JSON, and json-glib then recurses 100000 times.
     hidden_by_comment = b"{\"a\":[/*\"*/" + b"[" * 100000 + b"]" * 100000 + b"]}"
     hidden_by_quote = b"{\"a\":['\"'," + b"[" * 100000 + b"]" * 100000 + b"]}"
+    # The same in the store's files (first byte: 1 state, 3 history).
+    store_comment = b"\x03{\"version\":1,\"events\":[/*\"*/" + b"[" * 100000 + b"]" * 100000 + b"]}"
+    store_quote = b"\x01{\"version\":1,\"accounts\":['\"'," + b"[" * 100000 + b"]" * 100000 + b"]}"
     write(top, [deep, deep_obj, huge_string, huge_array, just_over,
-                hidden_by_comment, hidden_by_quote], "big-")
+                hidden_by_comment, hidden_by_quote, store_comment, store_quote], "big-")
 
 
 def main(argv):
