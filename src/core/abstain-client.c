@@ -52,6 +52,7 @@ typedef struct
   gboolean            timed_out;
 
   /* Endpoint results kept beside the task's value */
+  char               *control_id;   /* PATCH: the control asked for */
   AbstainControlData *current;      /* PATCH: the server's control on 403/412 */
   char               *etag;         /* GET /v1/controls */
   gboolean            not_modified;
@@ -70,6 +71,7 @@ request_free (Request *req)
       g_byte_array_unref (req->body);
     }
   g_clear_pointer (&req->current, abstain_control_data_free);
+  g_free (req->control_id);
   g_free (req->etag);
   g_free (req);
 }
@@ -396,7 +398,8 @@ status_error (GTask       *task,
   if (status == SOUP_STATUS_FORBIDDEN || status == SOUP_STATUS_PRECONDITION_FAILED)
     {
       body = abstain_protocol_parse_error (data, length, NULL);
-      if (body != NULL && body->control != NULL)
+      if (body != NULL && body->control != NULL &&
+          g_strcmp0 (body->control->id, req->control_id) == 0)
         req->current = g_steal_pointer (&body->control);
     }
 
@@ -587,8 +590,9 @@ on_caller_cancelled (GCancellable *caller,
   g_cancellable_cancel (G_CANCELLABLE (user_data));
 }
 
-/* Sends @msg and hands the whole answer to @handler. */
-static void
+/* Sends @msg and hands the whole answer to @handler. Returns the request's
+ * data, for endpoints that keep more than the task's value. */
+static Request *
 send_request (AbstainClient       *self,
               SoupMessage         *msg,
               ResponseHandler      handler,
@@ -624,6 +628,7 @@ send_request (AbstainClient       *self,
 
   soup_session_send_async (self->session, msg, G_PRIORITY_DEFAULT, req->cancellable,
                            on_sent, g_steal_pointer (&task));
+  return req;
 }
 
 /* Requests */
@@ -773,7 +778,9 @@ handle_controls (GTask       *task,
   AbstainControlList *list;
 
   req->etag = g_strdup (etag);
-  if (soup_message_get_status (msg) == SOUP_STATUS_NOT_MODIFIED)
+  if (soup_message_get_status (msg) == SOUP_STATUS_NOT_MODIFIED &&
+      soup_message_headers_get_one (soup_message_get_request_headers (msg),
+                                    "If-None-Match") != NULL)
     {
       req->not_modified = TRUE;
       g_task_return_pointer (task, NULL, NULL);
@@ -859,6 +866,13 @@ handle_patch (GTask       *task,
     }
 
   control = abstain_protocol_parse_control (data, length, &error);
+  if (control != NULL && !g_str_equal (control->id, req->control_id))
+    {
+      g_clear_pointer (&control, abstain_control_data_free);
+      error = new_error (ABSTAIN_ERROR_PROTOCOL,
+                         _("%s answered a change with another setting than the one changed."),
+                         task_client (task)->host);
+    }
   if (control != NULL && etag != NULL)
     {
       g_free (control->etag);
@@ -885,6 +899,7 @@ abstain_client_patch_control_async (AbstainClient       *self,
   SoupMessageHeaders *headers;
   SoupMessage *msg;
   const char *text;
+  Request *req;
 
   g_return_if_fail (ABSTAIN_IS_CLIENT (self));
   g_return_if_fail (control_id != NULL);
@@ -905,8 +920,9 @@ abstain_client_patch_control_async (AbstainClient       *self,
   text = enabled ? "{\"enabled\":true}" : "{\"enabled\":false}";
   body = g_bytes_new_static (text, strlen (text));
   soup_message_set_request_body_from_bytes (msg, "application/json", body);
-  send_request (self, msg, handle_patch, abstain_client_patch_control_async,
-                cancellable, callback, user_data);
+  req = send_request (self, msg, handle_patch, abstain_client_patch_control_async,
+                     cancellable, callback, user_data);
+  req->control_id = g_strdup (control_id);
 }
 
 AbstainControlData *

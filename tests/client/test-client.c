@@ -1059,16 +1059,24 @@ local_client (LocalServer *local,
 }
 
 static AbstainControlData *
-local_patch (AbstainClient  *client,
-             GError        **error)
+local_patch_id (AbstainClient  *client,
+                const char     *control_id,
+                GError        **error)
 {
   GAsyncResult *slot = NULL;
   g_autoptr(GAsyncResult) result = NULL;
 
-  abstain_client_patch_control_async (client, "token_0123456789abcdef", "ctl_x", "\"ctl_x-2\"",
+  abstain_client_patch_control_async (client, "token_0123456789abcdef", control_id, "\"ctl_x-2\"",
                                       "key-1", FALSE, NULL, client_test_keep_result, &slot);
   result = client_test_wait (&slot, WAIT_MS);
   return abstain_client_patch_control_finish (client, result, NULL, error);
+}
+
+static AbstainControlData *
+local_patch (AbstainClient  *client,
+             GError        **error)
+{
+  return local_patch_id (client, "ctl_x", error);
 }
 
 static void
@@ -1102,6 +1110,13 @@ test_request_headers (void)
   assert_header (local, "idempotency-key", "key-1");
   assert_header (local, "content-type", "application/json");
   g_assert_cmpstr (local->body, ==, "{\"enabled\":false}");
+  g_clear_pointer (&control, abstain_control_data_free);
+
+  /* An answer about another control than the one changed is not trusted. */
+  control = local_patch_id (client, "ctl_y", &error);
+  g_assert_null (control);
+  g_assert_error (error, ABSTAIN_ERROR, ABSTAIN_ERROR_PROTOCOL);
+  g_clear_error (&error);
 
   /* OAuth: a form, the app id as client, no bearer token. */
   token = poll_once (client, "dev_code_0123456789", &error);
