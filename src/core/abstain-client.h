@@ -27,6 +27,11 @@ G_DECLARE_FINAL_TYPE (AbstainClient, abstain_client, ABSTAIN, CLIENT, GObject)
  *   403 locked -> LOCKED, 404 -> NOT_FOUND, 412 -> CONFLICT, 429 -> RATE_LIMITED
  *   (Retry-After kept), 5xx -> SERVER, bad body/unexpected status -> PROTOCOL,
  *   TLS error -> INSECURE.
+ * A connection lost in the middle of an answer is OFFLINE (the request may
+ * have been applied: retry with the same Idempotency-Key). Redirects are
+ * never followed. Cancelling the caller's cancellable ends the call with
+ * G_IO_ERROR_CANCELLED. The per-request deadline (and libsoup's I/O
+ * timeout) is 30 s, or $ABSTAIN_REQUEST_TIMEOUT seconds.
  */
 
 /* The session every client of a process shares: timeouts set, a redacting

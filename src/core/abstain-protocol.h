@@ -52,7 +52,9 @@ typedef struct
   char      *locked_reason;   /* nullable */
   gint64     revision;
   char      *updated_at;      /* ISO 8601 as sent, validated parseable */
-  char      *etag;            /* nullable: from the ETag header when known */
+  char      *etag;            /* the control's ETag: "\"<id>-<revision>\"" as the
+                               * protocol gives it, replaced by the ETag
+                               * header of the answer where there is one */
 } AbstainControlData;
 
 typedef struct
