@@ -347,6 +347,19 @@ abstain_keyring_store_finish (GAsyncResult  *result,
 /* libsecret answers a lookup of a locked item that it could not unlock
  * (no prompt, or a prompt dismissed) with nothing at all: tell that apart
  * from a missing item, which means "signed out". */
+static gboolean
+any_locked (GList *items)
+{
+  for (GList *l = items; l != NULL; l = l->next)
+    {
+      /* The Secret portal gives plain retrievables: nothing is locked there. */
+      if (SECRET_IS_ITEM (l->data) && secret_item_get_locked (SECRET_ITEM (l->data)))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
 static void
 on_searched (GObject      *object,
              GAsyncResult *result,
@@ -358,7 +371,7 @@ on_searched (GObject      *object,
 
   if (error != NULL)
     return_mapped_error (task, error);
-  else if (items != NULL)
+  else if (any_locked (items))
     g_task_return_error (task, locked_error ());
   else
     g_task_return_pointer (task, NULL, NULL);
