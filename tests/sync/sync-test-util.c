@@ -231,24 +231,41 @@ sync_test_spawn_cli (const char *state_dir,
   return process;
 }
 
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return g_strcmp0 (*(const char **)a, *(const char **)b);
+}
+
+/* In name order, so two readings of the same files compare equal. */
 static void
 read_tree (GFile      *file,
            GByteArray *out)
 {
   g_autoptr(GFileEnumerator) children =
-    g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME "," G_FILE_ATTRIBUTE_STANDARD_TYPE,
+    g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
                                G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   GFileInfo *info;
 
   while (children && (info = g_file_enumerator_next_file (children, NULL, NULL)))
     {
-      g_autoptr(GFile) child = g_file_get_child (file, g_file_info_get_name (info));
+      g_ptr_array_add (names, g_strdup (g_file_info_get_name (info)));
+      g_object_unref (info);
+    }
+  g_ptr_array_sort (names, compare_names);
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autoptr(GFile) child = g_file_get_child (file, g_ptr_array_index (names, i));
+      GFileType type = g_file_query_file_type (child, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL);
       g_autofree char *contents = NULL;
       gsize length = 0;
 
-      if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
+      if (type == G_FILE_TYPE_DIRECTORY)
         read_tree (child, out);
-      else if (g_file_info_get_file_type (info) == G_FILE_TYPE_REGULAR &&
+      else if (type == G_FILE_TYPE_REGULAR &&
                g_file_load_contents (child, NULL, &contents, &length, NULL, NULL))
         {
           g_autofree char *name = g_file_get_path (child);
@@ -257,7 +274,6 @@ read_tree (GFile      *file,
           g_byte_array_append (out, (guint8 *)"\n", 1);
           g_byte_array_append (out, (guint8 *)contents, length);
         }
-      g_object_unref (info);
     }
 }
 
