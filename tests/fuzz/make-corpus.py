@@ -580,6 +580,28 @@ def store_seeds(top):
     write(os.path.join(top, "store"), inputs, "seed-")
 
 
+CLI_COMMANDS = ["status", "opt-out", "opt-in", "sync", "history", "accounts"]
+
+CLI_ARGS = [
+    [], ["--json"], ["--account=ada@example.org"], ["--account", "acc_5kq2"], ["--account"],
+    ["--account="], ["--all"], ["ctl_chat_training"], ["chat.training", "api.anonymous_improvement"],
+    ["--all", "ctl_chat_training"], ["--account=acc_5kq2", "--all"], ["--json", "--json"],
+    ["extra"], ["--"], ["--", "--all"], ["-"], ["--unknown"], ["--json=1"], ["-x"],
+    ["--account=\xff\xfe"], ["\xc0\xaf"], ["a" * 5000], ["--account=" + "b" * 5000],
+    ["--all"] * 60, ["ctl_%s" % i for i in range(60)], ["--json", "--account=ada@example.org", "--all", "x"],
+    ["%s%s%n"], ["--account=%s"], [""], ["", ""], ["--version"],
+]
+
+
+def cli_seeds(top):
+    inputs = []
+    for i, command in enumerate(CLI_COMMANDS):
+        for args in CLI_ARGS:
+            inputs.append(bytes([i]) + b"\0".join(a.encode("utf-8", "surrogateescape")
+                                                  if isinstance(a, str) else a for a in args))
+    write(os.path.join(top, "cli"), inputs, "seed-")
+
+
 def big(top):
     deep = b"[" * 100000
     deep_obj = b"{\"a\":" * 100000
@@ -602,6 +624,7 @@ def main(argv):
     if len(argv) >= 3 and argv[1] == "seeds":
         seeds(argv[2])
         store_seeds(argv[2])
+        cli_seeds(argv[2])
     elif len(argv) == 3 and argv[1] == "big":
         big(argv[2])
     else:
