@@ -838,6 +838,26 @@ window_has_content (Display *dpy,
   if (image == NULL)
     return FALSE;
 
+  /* BENCH_SHOT=FILE.ppm keeps a picture of what was judged, for people. */
+  if (g_getenv ("BENCH_SHOT") != NULL)
+    {
+      FILE *f = fopen (g_getenv ("BENCH_SHOT"), "wb");
+
+      if (f != NULL)
+        {
+          fprintf (f, "P6\n%d %d\n255\n", attrs.width, attrs.height);
+          for (int y = 0; y < attrs.height; y++)
+            for (int x = 0; x < attrs.width; x++)
+              {
+                unsigned long p = XGetPixel (image, x, y);
+                unsigned char rgb[3] = { (p >> 16) & 0xff, (p >> 8) & 0xff, p & 0xff };
+
+                fwrite (rgb, 1, 3, f);
+              }
+          fclose (f);
+        }
+    }
+
   first = XGetPixel (image, 0, 0);
   for (int y = 0; y < attrs.height && !content; y += 2)
     for (int x = 0; x < attrs.width; x += 2)
@@ -894,6 +914,8 @@ run_window (Bench        *b,
       return FALSE;
     }
   deadline = t0 + G_GINT64_CONSTANT (30000000000);
+  if (g_getenv ("BENCH_DEBUG"))
+    g_printerr ("exec at %" G_GINT64_FORMAT " µs (CLOCK_MONOTONIC)\n", t0 / 1000);
 
   while (t_frame == 0 && now_ns () < deadline)
     {
