@@ -709,6 +709,36 @@ test_screenshots (Fixture       *fixture,
     }
 }
 
+/* Start-up shows the last confirmed state from the store at once, even
+ * with the server gone, then says it is offline. */
+static void
+test_startup_from_store (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  Row chat;
+  gboolean target;
+
+  fixture_sign_in (fixture, "free");
+  chat = privacy_row (fixture, "chat.training", NULL);
+  target = !gtk_switch_get_state (chat.sw);
+  gtk_switch_set_active (chat.sw, target);
+  UI_WAIT_FOR (row_is_confirmed (&chat, target));
+
+  g_clear_pointer ((GtkWindow **) &fixture->window, gtk_window_destroy);
+  ui_spin (100);
+  g_clear_object (&fixture->manager);
+  abstain_test_service_stop (fixture->svc);
+
+  open_window (fixture);
+  g_assert_cmpstr (visible_child (fixture->window, "main-stack"), ==, "main");
+  chat = privacy_row (fixture, "chat.training", NULL);
+  g_assert_true (gtk_switch_get_state (chat.sw) == target);
+  g_assert_false (abstain_control_get_pending (chat.control));
+  UI_WAIT_FOR (banner_revealed (fixture, "offline-banner"));
+  g_assert_true (gtk_switch_get_state (chat.sw) == target);
+  fixture->account = NULL;
+}
+
 static AdwMessageDialog *
 find_message_dialog (void)
 {
@@ -794,6 +824,7 @@ main (int   argc,
   ADD ("/abstain/ui/overview/opt-out-everywhere", test_opt_out_everywhere);
   ADD ("/abstain/ui/history/export", test_history_and_export);
   ADD ("/abstain/ui/account/sign-out", test_sign_out);
+  ADD ("/abstain/ui/startup/from-store", test_startup_from_store);
 #undef ADD
 
   return g_test_run ();
