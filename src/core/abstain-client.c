@@ -67,7 +67,8 @@ request_free (Request *req)
   if (req->body != NULL)
     {
       /* Bodies of /oauth/token hold tokens. */
-      explicit_bzero (req->body->data, req->body->len);
+      if (req->body->len > 0)
+        explicit_bzero (req->body->data, req->body->len);
       g_byte_array_unref (req->body);
     }
   g_clear_pointer (&req->current, abstain_control_data_free);
