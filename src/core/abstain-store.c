@@ -1088,15 +1088,16 @@ serialize_outbox (AbstainStore *self)
   return end_file (builder);
 }
 
+/* Thread-safe: events are immutable. */
 static char *
-serialize_history (AbstainStore *self)
+serialize_history_events (GPtrArray *events)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
   begin_file (builder, "events");
-  for (guint i = 0; i < self->history->len; i++)
+  for (guint i = 0; i < events->len; i++)
     {
-      AbstainHistoryEvent *event = g_ptr_array_index (self->history, i);
+      AbstainHistoryEvent *event = g_ptr_array_index (events, i);
       g_autofree char *at = g_date_time_format_iso8601 (abstain_history_event_get_at (event));
 
       json_builder_begin_object (builder);
@@ -1121,6 +1122,7 @@ typedef struct
   StoreFile *file;
   guint64    generation;
   char      *contents;
+  GPtrArray *history;   /* the history file is merged with the disk when written */
 } Snapshot;
 
 typedef struct
@@ -1135,7 +1137,12 @@ static void
 save_data_free (SaveData *data)
 {
   for (guint i = 0; i < data->snapshots->len; i++)
-    g_free (g_array_index (data->snapshots, Snapshot, i).contents);
+    {
+      Snapshot *snapshot = &g_array_index (data->snapshots, Snapshot, i);
+
+      g_free (snapshot->contents);
+      g_clear_pointer (&snapshot->history, g_ptr_array_unref);
+    }
   g_array_unref (data->snapshots);
   g_ptr_array_unref (data->entries);
   g_free (data->dir);
@@ -1164,6 +1171,58 @@ sync_directory (const char  *dir,
   return FALSE;
 }
 
+static char *
+event_key (AbstainHistoryEvent *event)
+{
+  return g_strdup_printf ("%s\n%s\n%s\n%d\n%" G_GINT64_FORMAT,
+                          abstain_history_event_get_server (event),
+                          abstain_history_event_get_account_id (event),
+                          abstain_history_event_get_control_id (event),
+                          abstain_history_event_get_to (event),
+                          g_date_time_to_unix (abstain_history_event_get_at (event)));
+}
+
+static int
+compare_oldest_first (gconstpointer a,
+                      gconstpointer b)
+{
+  return -abstain_history_event_compare (*(gpointer *)a, *(gpointer *)b, NULL);
+}
+
+/* The history is append-only and another process (the command line while
+ * the window runs) may have added to it: what is on disk is kept. */
+static char *
+merge_history (const char *path,
+               GPtrArray  *events)
+{
+  g_autoptr(GHashTable) known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) merged = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autofree char *data = NULL;
+  LoadResult disk = { 0 };
+  JsonObject *root;
+  gsize length = 0;
+
+  disk.history = g_ptr_array_new_with_free_func (g_object_unref);
+  if (g_file_get_contents (path, &data, &length, NULL) &&
+      (root = parse_root (data, length, parser)) != NULL &&
+      parse_history_file (root, &disk))
+    g_ptr_array_extend (merged, disk.history, (GCopyFunc)(void (*) (void))g_object_ref, NULL);
+  g_ptr_array_unref (disk.history);
+
+  for (guint i = 0; i < merged->len; i++)
+    g_hash_table_add (known, event_key (g_ptr_array_index (merged, i)));
+  for (guint i = 0; i < events->len; i++)
+    if (g_hash_table_add (known, event_key (g_ptr_array_index (events, i))))
+      g_ptr_array_add (merged, g_object_ref (g_ptr_array_index (events, i)));
+
+  g_ptr_array_sort (merged, compare_oldest_first);
+  if (merged->len > MAX_HISTORY)
+    g_ptr_array_remove_range (merged, 0, merged->len - MAX_HISTORY);
+
+  return serialize_history_events (merged);
+}
+
 static gboolean
 write_snapshot (const char  *dir,
                 Snapshot    *snapshot,
@@ -1177,6 +1236,8 @@ write_snapshot (const char  *dir,
   /* A newer snapshot already reached the disk: it contains this one. */
   if (snapshot->generation > snapshot->file->written)
     {
+      if (snapshot->history != NULL)
+        snapshot->contents = merge_history (path, snapshot->history);
       ok = g_file_set_contents_full (path, snapshot->contents, -1,
                                      G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
                                      0600, &local_error) &&
@@ -1298,7 +1359,25 @@ take_snapshot (AbstainStore      *self,
 
   snapshot.file = &self->files[index];
   snapshot.generation = ++self->files[index].queued;
+  snapshot.history = NULL;
   snapshot.contents = serialize (self);
+  g_array_append_val (data->snapshots, snapshot);
+}
+
+static void
+take_history_snapshot (AbstainStore      *self,
+                       SaveData          *data,
+                       AbstainStoreFiles  files)
+{
+  Snapshot snapshot = { 0 };
+
+  if (!(files & ABSTAIN_STORE_HISTORY))
+    return;
+
+  snapshot.file = &self->files[3];
+  snapshot.generation = ++self->files[3].queued;
+  snapshot.history = g_ptr_array_copy (self->history, (GCopyFunc)(void (*) (void))g_object_ref, NULL);
+  g_ptr_array_set_free_func (snapshot.history, g_object_unref);
   g_array_append_val (data->snapshots, snapshot);
 }
 
@@ -1324,7 +1403,7 @@ abstain_store_save_async (AbstainStore        *self,
   take_snapshot (self, data, files, 0, serialize_accounts);
   take_snapshot (self, data, files, 1, serialize_state);
   take_snapshot (self, data, files, 2, serialize_outbox);
-  take_snapshot (self, data, files, 3, serialize_history);
+  take_history_snapshot (self, data, files);
   if (files & ABSTAIN_STORE_OUTBOX)
     for (guint i = 0; i < self->outbox->len; i++)
       g_ptr_array_add (data->entries, abstain_outbox_entry_ref (g_ptr_array_index (self->outbox, i)));

@@ -280,6 +280,36 @@ test_corrupt_moved_aside (void)
     }
 }
 
+static void
+test_history_kept_across_processes (void)
+{
+  g_autofree char *dir = sync_test_make_dir ();
+  g_autoptr(AbstainStore) window = fill_store (dir);
+  g_autoptr(AbstainStore) cli = load_store (dir, NULL);
+  g_autoptr(AbstainStore) reloaded = NULL;
+  g_autoptr(GDateTime) later = g_date_time_new_from_iso8601 ("2026-11-29T10:00:00Z", NULL);
+  g_autoptr(GDateTime) latest = g_date_time_new_from_iso8601 ("2026-11-29T11:00:00Z", NULL);
+  g_autoptr(AbstainHistoryEvent) by_cli =
+    abstain_history_event_new (SERVER, "acc_5kq2", "ctl_chat_training", "chat.training",
+                               FALSE, TRUE, later, "desktop", "local");
+  g_autoptr(AbstainHistoryEvent) by_window =
+    abstain_history_event_new (SERVER, "acc_5kq2", "ctl_chat_training", "chat.training",
+                               TRUE, FALSE, latest, "desktop", "local");
+
+  /* Two processes append to the same history: neither loses the other's. */
+  abstain_store_history_append (cli, by_cli);
+  save_store (cli, ABSTAIN_STORE_HISTORY);
+  abstain_store_history_append (window, by_window);
+  save_store (window, ABSTAIN_STORE_HISTORY);
+
+  reloaded = load_store (dir, NULL);
+  g_assert_cmpuint (abstain_store_get_history (reloaded)->len, ==, 3);
+  g_assert_true (abstain_history_event_get_to (g_ptr_array_index (abstain_store_get_history (reloaded), 1)));
+  g_assert_false (abstain_history_event_get_to (g_ptr_array_index (abstain_store_get_history (reloaded), 2)));
+
+  sync_test_remove_dir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -289,6 +319,7 @@ main (int   argc,
   g_test_add_func ("/abstain/store/outbox/survives-restart", test_outbox_survives_restart);
   g_test_add_func ("/abstain/store/atomic-write", test_atomic_write);
   g_test_add_func ("/abstain/store/corrupt/moved-aside", test_corrupt_moved_aside);
+  g_test_add_func ("/abstain/store/history/kept-across-processes", test_history_kept_across_processes);
 
   return g_test_run ();
 }
