@@ -221,7 +221,8 @@ bench_environ (Bench    *b,
 
   env = g_environ_setenv (env, "GTK_A11Y", "none", TRUE);
   env = g_environ_setenv (env, "NO_AT_BRIDGE", "1", TRUE);
-  env = g_environ_setenv (env, "ABSTAIN_WINDOW", b->window_bin, TRUE);
+  if (b->window_bin != NULL)
+    env = g_environ_setenv (env, "ABSTAIN_WINDOW", b->window_bin, TRUE);
   env = g_environ_unsetenv (env, "G_DEBUG");
   env = g_environ_unsetenv (env, "G_MESSAGES_DEBUG");
   env = g_environ_unsetenv (env, "MALLOC_CHECK_");
@@ -819,11 +820,35 @@ typedef struct
   gboolean mapped;
 } Watched;
 
+static void
+save_shot (XImage     *image,
+           int         width,
+           int         height,
+           const char *path)
+{
+  FILE *f;
+
+  if (path == NULL || !(f = fopen (path, "wb")))
+    return;
+
+  fprintf (f, "P6\n%d %d\n255\n", width, height);
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      {
+        unsigned long p = XGetPixel (image, x, y);
+        unsigned char rgb[3] = { (p >> 16) & 0xff, (p >> 8) & 0xff, p & 0xff };
+
+        fwrite (rgb, 1, 3, f);
+      }
+  fclose (f);
+}
+
 /* A frame that only cleared the window to one colour is not the app's
  * first frame; one with two colours or more is. */
 static gboolean
-window_has_content (Display *dpy,
-                    Window   window)
+window_has_content (Display  *dpy,
+                    Window    window,
+                    XImage  **out_image)
 {
   XWindowAttributes attrs;
   XImage *image;
@@ -839,24 +864,7 @@ window_has_content (Display *dpy,
     return FALSE;
 
   /* BENCH_SHOT=FILE.ppm keeps a picture of what was judged, for people. */
-  if (g_getenv ("BENCH_SHOT") != NULL)
-    {
-      FILE *f = fopen (g_getenv ("BENCH_SHOT"), "wb");
-
-      if (f != NULL)
-        {
-          fprintf (f, "P6\n%d %d\n255\n", attrs.width, attrs.height);
-          for (int y = 0; y < attrs.height; y++)
-            for (int x = 0; x < attrs.width; x++)
-              {
-                unsigned long p = XGetPixel (image, x, y);
-                unsigned char rgb[3] = { (p >> 16) & 0xff, (p >> 8) & 0xff, p & 0xff };
-
-                fwrite (rgb, 1, 3, f);
-              }
-          fclose (f);
-        }
-    }
+  save_shot (image, attrs.width, attrs.height, g_getenv ("BENCH_SHOT"));
 
   first = XGetPixel (image, 0, 0);
   for (int y = 0; y < attrs.height && !content; y += 2)
@@ -866,14 +874,45 @@ window_has_content (Display *dpy,
           content = TRUE;
           break;
         }
-  XDestroyImage (image);
+  if (content && out_image != NULL)
+    *out_image = image;
+  else
+    XDestroyImage (image);
 
   return content;
+}
+
+/* The share of pixels (sampled) of @window that differ from @reference,
+ * in 0..1; 0 when it cannot be read. */
+static double
+window_difference (Display *dpy,
+                   Window   window,
+                   XImage  *reference)
+{
+  XImage *image;
+  guint differ = 0, total = 0;
+
+  image = XGetImage (dpy, window, 0, 0, reference->width, reference->height, AllPlanes, ZPixmap);
+  if (image == NULL)
+    return 0;
+
+  for (int y = 0; y < reference->height; y += 2)
+    for (int x = 0; x < reference->width; x += 2)
+      {
+        total++;
+        if (XGetPixel (image, x, y) != XGetPixel (reference, x, y))
+          differ++;
+      }
+  save_shot (image, reference->width, reference->height, g_getenv ("BENCH_SHOT_CHANGED"));
+  XDestroyImage (image);
+
+  return total ? (double)differ / total : 0;
 }
 
 typedef struct
 {
   double first_frame_ms;
+  double full_repaint_ms; /* first frame that differs from the first one, or 0 */
   double maxrss_mib;
   pid_t  pid;
 } WindowRun;
@@ -891,6 +930,8 @@ run_window (Bench        *b,
             GError      **error)
 {
   g_autoptr(GArray) watched = g_array_new (FALSE, TRUE, sizeof (Watched));
+  XImage *first_image = NULL;
+  Window first_window = None;
   struct rusage usage;
   gint64 t0, t_frame = 0, deadline;
   int status;
@@ -915,7 +956,7 @@ run_window (Bench        *b,
     }
   deadline = t0 + G_GINT64_CONSTANT (30000000000);
   if (g_getenv ("BENCH_DEBUG"))
-    g_printerr ("exec at %" G_GINT64_FORMAT " µs (CLOCK_MONOTONIC)\n", t0 / 1000);
+    g_printerr ("exec at %" G_GINT64_FORMAT " us (CLOCK_MONOTONIC)\n", t0 / 1000);
 
   while (t_frame == 0 && now_ns () < deadline)
     {
@@ -957,7 +998,9 @@ run_window (Bench        *b,
 
                   if (w->damage != de->damage)
                     continue;
-                  content = w->mapped && window_has_content (b->dpy, w->window);
+                  content = w->mapped && window_has_content (b->dpy, w->window, &first_image);
+                  if (content)
+                    first_window = w->window;
                   if (g_getenv ("BENCH_DEBUG"))
                     g_printerr ("damage on 0x%lx at %.1f ms: %d,%d %dx%d, mapped %d, content %d\n",
                                 w->window, (t - t0) / 1e6, de->area.x, de->area.y,
@@ -992,20 +1035,38 @@ run_window (Bench        *b,
   if (b->after_first_frame)
     b->after_first_frame (b, pid);
 
-  /* Settle, keeping the X queue drained. */
+  /* Settle, keeping the X queue drained, and note when the window first
+   * differs from its first frame in more than 2 % of its pixels (a spinner
+   * alone changes far fewer): when the first frame is a placeholder, that is
+   * when the real content arrives. */
   while ((now_ns () - t_frame) / 1000000 < settle_ms)
     {
-      XSync (b->dpy, False);
+      struct pollfd pfd = { ConnectionNumber (b->dpy), POLLIN, 0 };
+
       while (XPending (b->dpy))
         {
           XEvent ev;
 
           XNextEvent (b->dpy, &ev);
           if (ev.type == b->damage_event + XDamageNotify)
-            XDamageSubtract (b->dpy, ((XDamageNotifyEvent *)&ev)->damage, None, None);
+            {
+              XDamageNotifyEvent *de = (XDamageNotifyEvent *)&ev;
+              gint64 t = now_ns ();
+
+              XDamageSubtract (b->dpy, de->damage, None, None);
+              if (out->full_repaint_ms == 0 && first_image != NULL && de->drawable == first_window &&
+                  window_difference (b->dpy, first_window, first_image) > 0.02)
+                {
+                  out->full_repaint_ms = (t - t0) / 1e6;
+                  if (g_getenv ("BENCH_DEBUG"))
+                    g_printerr ("content changed at %.1f ms\n", out->full_repaint_ms);
+                }
+            }
         }
-      g_usleep (10000);
+      poll (&pfd, 1, 10);
     }
+  if (first_image != NULL)
+    XDestroyImage (first_image);
 
   kill (pid, SIGTERM);
   status = reap (pid, 5000, &usage);
@@ -1038,8 +1099,10 @@ bench_startup (Bench *b)
   g_autoptr(GArray) b_time = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) s_mem = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) b_mem = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) s_full = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) b_full = g_array_new (FALSE, FALSE, sizeof (double));
   g_autofree char *store = NULL;
-  g_autofree char *v1 = NULL, *v2 = NULL, *v3 = NULL, *v4 = NULL;
+  g_autofree char *v1 = NULL, *v2 = NULL, *v3 = NULL, *v4 = NULL, *v5 = NULL, *v6 = NULL;
   g_auto(GStrv) s_env = NULL;
   g_auto(GStrv) b_env = NULL;
   char *s_argv[] = { b->cli_bin, NULL };
@@ -1076,6 +1139,10 @@ bench_startup (Bench *b)
             continue;
           g_array_append_val (subject ? s_time : b_time, run.first_frame_ms);
           g_array_append_val (subject ? s_mem : b_mem, run.maxrss_mib);
+          {
+            double full = run.full_repaint_ms > 0 ? run.full_repaint_ms : run.first_frame_ms;
+            g_array_append_val (subject ? s_full : b_full, full);
+          }
         }
     }
 
@@ -1085,8 +1152,15 @@ bench_startup (Bench *b)
   v4 = format_values (b_mem, 1);
   g_print ("# startup runs (ms): subject %s; baseline %s\n", v1, v2);
   g_print ("# memory runs (MiB): subject %s; baseline %s\n", v3, v4);
+  v5 = format_values (s_full, 1);
+  v6 = format_values (b_full, 1);
+  g_print ("# startup-content runs (ms, first frame differing from the first frame in more "
+           "than 2 %% of its pixels, else the first frame): subject %s; baseline %s\n", v5, v6);
   if (wanted (b, "startup"))
-    report ("startup", median (s_time), median (b_time), "ms", 1, "1.25");
+    {
+      report ("startup", median (s_time), median (b_time), "ms", 1, "1.25");
+      report ("startup-content", median (s_full), median (b_full), "ms", 1, "1.25");
+    }
   if (wanted (b, "memory"))
     report ("memory", median (s_mem), median (b_mem), "MiB", 1, "1.25");
 }
@@ -1878,8 +1952,6 @@ probe (Bench *b)
 
   if (b->renderer == NULL)
     b->renderer = g_strdup ("gl-disable");
-  if (b->window_bin == NULL)
-    b->window_bin = g_strdup ("");
   if (!open_display (b))
     {
       g_printerr ("abstain-bench: no X display with the DAMAGE extension\n");
