@@ -293,6 +293,9 @@ token_sign_in_cb (GObject      *object,
   set_busy (self, FALSE);
   if (account != NULL)
     signed_in (self, account);
+  else if (g_error_matches (error, ABSTAIN_ERROR, ABSTAIN_ERROR_AUTH))
+    show_error (self->token_error_label,
+                _("The server did not accept this token. Check that you copied all of it."));
   else
     show_error (self->token_error_label, error->message);
 }

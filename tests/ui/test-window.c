@@ -512,6 +512,43 @@ test_device_flow_denied (Fixture       *fixture,
   UI_WAIT_FOR (g_strcmp0 (visible_child (fixture->window, "sign-in-stack"), "choose") == 0);
 }
 
+static void
+test_token_sign_in (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  GtkWidget *token_row, *button, *error_label;
+
+  UI_WAIT_FOR (g_strcmp0 (visible_child (fixture->window, "main-stack"), "sign-in") == 0);
+  gtk_editable_set_text (GTK_EDITABLE (ui_find_by_name (fixture->window, "server-row")),
+                         abstain_test_service_get_url (fixture->svc));
+  g_signal_emit_by_name (ui_find_by_name (fixture->window, "use-token-button"), "clicked");
+  g_assert_cmpstr (visible_child (fixture->window, "sign-in-stack"), ==, "token");
+
+  token_row = ui_find_by_name (fixture->window, "token-row");
+  button = ui_find_by_name (fixture->window, "token-sign-in-button");
+  g_assert_true (ADW_IS_PASSWORD_ENTRY_ROW (token_row));
+  g_assert_false (gtk_widget_get_sensitive (button));
+
+  /* A token the server does not know: a clear message, still on the page. */
+  gtk_editable_set_text (GTK_EDITABLE (token_row), "aba_0000000000000000000000000000000000000000");
+  g_assert_true (gtk_widget_get_sensitive (button));
+  g_signal_emit_by_name (button, "clicked");
+  error_label = ui_find_by_name (fixture->window, "token-error-label");
+  UI_WAIT_FOR (gtk_widget_get_visible (error_label));
+  g_assert_cmpuint (strlen (gtk_label_get_text (GTK_LABEL (error_label))), >, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (abstain_manager_get_accounts (fixture->manager)), ==, 0);
+  ui_screenshot (fixture->window, "sign-in-token-error");
+
+  gtk_editable_set_text (GTK_EDITABLE (token_row), abstain_test_service_get_token (fixture->svc, "pro"));
+  g_assert_false (gtk_widget_get_visible (error_label));
+  g_signal_emit_by_name (button, "clicked");
+  UI_WAIT_FOR (g_strcmp0 (visible_child (fixture->window, "main-stack"), "main") == 0);
+  g_assert_cmpstr (abstain_account_get_email (abstain_window_get_account (ABSTAIN_WINDOW (fixture->window))),
+                   ==, abstain_test_service_get_email (fixture->svc, "pro"));
+  /* The token field does not keep the secret around. */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (token_row)), ==, "");
+}
+
 static const char *
 verdict (Fixture *fixture)
 {
@@ -821,6 +858,7 @@ main (int   argc,
   ADD ("/abstain/ui/banner/offline", test_offline);
   ADD ("/abstain/ui/sign-in/device-approved", test_device_flow_approved);
   ADD ("/abstain/ui/sign-in/device-denied", test_device_flow_denied);
+  ADD ("/abstain/ui/sign-in/token", test_token_sign_in);
   ADD ("/abstain/ui/overview/opt-out-everywhere", test_opt_out_everywhere);
   ADD ("/abstain/ui/history/export", test_history_and_export);
   ADD ("/abstain/ui/account/sign-out", test_sign_out);
