@@ -775,14 +775,17 @@ handle_controls (GTask       *task,
   Request *req = g_task_get_task_data (task);
   const char *etag = soup_message_headers_get_one (soup_message_get_response_headers (msg),
                                                    "ETag");
+  const char *sent = soup_message_headers_get_one (soup_message_get_request_headers (msg),
+                                                   "If-None-Match");
   GError *error = NULL;
   AbstainControlList *list;
 
   req->etag = g_strdup (etag);
-  if (soup_message_get_status (msg) == SOUP_STATUS_NOT_MODIFIED &&
-      soup_message_headers_get_one (soup_message_get_request_headers (msg),
-                                    "If-None-Match") != NULL)
+  if (soup_message_get_status (msg) == SOUP_STATUS_NOT_MODIFIED && sent != NULL)
     {
+      /* Unchanged: the ETag we hold stays valid even if none is repeated. */
+      if (req->etag == NULL)
+        req->etag = g_strdup (sent);
       req->not_modified = TRUE;
       g_task_return_pointer (task, NULL, NULL);
       return;
