@@ -64,6 +64,9 @@ GQuark   abstain_error_quark           (void);
  * 0 when @error is not ABSTAIN_ERROR_RATE_LIMITED or carries no hint. */
 guint    abstain_error_get_retry_after (const GError *error);
 
+/* An ABSTAIN_ERROR_RATE_LIMITED error carrying the hint (0: none) for
+ * abstain_error_get_retry_after(). The domain is an extended GError domain,
+ * so the hint survives g_error_copy() and travels through GTask. */
 GError  *abstain_error_new_rate_limited (guint retry_after_seconds);
 
 /* Whether the sync engine should keep the change queued and retry later. */
