@@ -42,6 +42,7 @@ struct _AbstainStore
   GPtrArray *outbox;   /* of AbstainOutboxEntry */
   GPtrArray *history;  /* of AbstainHistoryEvent, oldest first */
   GPtrArray *idle_waiters; /* of GTask */
+  GHashTable *removed_keys; /* idempotency keys this process took out of the outbox */
   guint      saving;
   StoreFile  files[4];
 };
@@ -103,6 +104,7 @@ abstain_store_finalize (GObject *object)
   g_clear_pointer (&self->outbox, g_ptr_array_unref);
   g_clear_pointer (&self->history, g_ptr_array_unref);
   g_clear_pointer (&self->idle_waiters, g_ptr_array_unref);
+  g_clear_pointer (&self->removed_keys, g_hash_table_unref);
   for (guint i = 0; i < G_N_ELEMENTS (self->files); i++)
     g_mutex_clear (&self->files[i].mutex);
 
@@ -122,6 +124,7 @@ abstain_store_init (AbstainStore *self)
   self->outbox = g_ptr_array_new_with_free_func ((GDestroyNotify)abstain_outbox_entry_unref);
   self->history = g_ptr_array_new_with_free_func (g_object_unref);
   self->idle_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  self->removed_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (self->files); i++)
     {
       self->files[i].name = file_names[i];
@@ -1064,15 +1067,16 @@ serialize_state (AbstainStore *self)
   return end_file (builder);
 }
 
+/* Thread-safe on copies of the entries. */
 static char *
-serialize_outbox (AbstainStore *self)
+serialize_outbox_entries (GPtrArray *entries)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
   begin_file (builder, "changes");
-  for (guint i = 0; i < self->outbox->len; i++)
+  for (guint i = 0; i < entries->len; i++)
     {
-      AbstainOutboxEntry *entry = g_ptr_array_index (self->outbox, i);
+      AbstainOutboxEntry *entry = g_ptr_array_index (entries, i);
 
       json_builder_begin_object (builder);
       add_string (builder, "server", entry->server);
@@ -1123,6 +1127,8 @@ typedef struct
   guint64    generation;
   char      *contents;
   GPtrArray *history;   /* the history file is merged with the disk when written */
+  GPtrArray *outbox;    /* so is the outbox, less what this process removed */
+  GHashTable *removed;
 } Snapshot;
 
 typedef struct
@@ -1142,6 +1148,8 @@ save_data_free (SaveData *data)
 
       g_free (snapshot->contents);
       g_clear_pointer (&snapshot->history, g_ptr_array_unref);
+      g_clear_pointer (&snapshot->outbox, g_ptr_array_unref);
+      g_clear_pointer (&snapshot->removed, g_hash_table_unref);
     }
   g_array_unref (data->snapshots);
   g_ptr_array_unref (data->entries);
@@ -1223,6 +1231,43 @@ merge_history (const char *path,
   return serialize_history_events (merged);
 }
 
+/* Changes another process queued meanwhile stay queued. */
+static char *
+merge_outbox (const char *path,
+              GPtrArray  *entries,
+              GHashTable *removed)
+{
+  g_autoptr(GPtrArray) merged =
+    g_ptr_array_copy (entries, (GCopyFunc)(void (*) (void))abstain_outbox_entry_ref, NULL);
+  g_autoptr(GHashTable) known = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autofree char *data = NULL;
+  LoadResult disk = { 0 };
+  JsonObject *root;
+  gsize length = 0;
+
+  g_ptr_array_set_free_func (merged, (GDestroyNotify)abstain_outbox_entry_unref);
+  for (guint i = 0; i < entries->len; i++)
+    g_hash_table_add (known, ((AbstainOutboxEntry *)g_ptr_array_index (entries, i))->idempotency_key);
+
+  disk.outbox = g_ptr_array_new_with_free_func ((GDestroyNotify)abstain_outbox_entry_unref);
+  if (g_file_get_contents (path, &data, &length, NULL) &&
+      (root = parse_root (data, length, parser)) != NULL &&
+      parse_outbox_file (root, &disk))
+    for (guint i = 0; i < disk.outbox->len; i++)
+      {
+        AbstainOutboxEntry *entry = g_ptr_array_index (disk.outbox, i);
+
+        if (!g_hash_table_contains (known, entry->idempotency_key) &&
+            !g_hash_table_contains (removed, entry->idempotency_key))
+          g_ptr_array_add (merged, abstain_outbox_entry_ref (entry));
+      }
+
+  g_ptr_array_unref (disk.outbox);
+
+  return serialize_outbox_entries (merged);
+}
+
 static gboolean
 write_snapshot (const char  *dir,
                 Snapshot    *snapshot,
@@ -1238,6 +1283,8 @@ write_snapshot (const char  *dir,
     {
       if (snapshot->history != NULL)
         snapshot->contents = merge_history (path, snapshot->history);
+      else if (snapshot->outbox != NULL)
+        snapshot->contents = merge_outbox (path, snapshot->outbox, snapshot->removed);
       ok = g_file_set_contents_full (path, snapshot->contents, -1,
                                      G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
                                      0600, &local_error) &&
@@ -1291,6 +1338,7 @@ complete_idle_waiters (AbstainStore *self)
 
   waiters = g_steal_pointer (&self->idle_waiters);
   self->idle_waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  self->removed_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < waiters->len; i++)
     g_task_return_boolean (g_ptr_array_index (waiters, i), TRUE);
 }
@@ -1352,15 +1400,55 @@ take_snapshot (AbstainStore      *self,
                guint              index,
                char            *(*serialize) (AbstainStore *))
 {
-  Snapshot snapshot;
+  Snapshot snapshot = { 0 };
 
   if (!(files & (1 << index)))
     return;
 
   snapshot.file = &self->files[index];
   snapshot.generation = ++self->files[index].queued;
-  snapshot.history = NULL;
   snapshot.contents = serialize (self);
+  g_array_append_val (data->snapshots, snapshot);
+}
+
+static AbstainOutboxEntry *
+outbox_entry_copy (const AbstainOutboxEntry *entry)
+{
+  AbstainOutboxEntry *copy = g_rc_box_new0 (AbstainOutboxEntry);
+
+  copy->server = g_strdup (entry->server);
+  copy->account_id = g_strdup (entry->account_id);
+  copy->control_id = g_strdup (entry->control_id);
+  copy->idempotency_key = g_strdup (entry->idempotency_key);
+  copy->created_at = entry->created_at;
+  copy->attempts = entry->attempts;
+  copy->enabled = entry->enabled;
+
+  return copy;
+}
+
+/* Copies: the entries change on the main thread while the worker writes. */
+static void
+take_outbox_snapshot (AbstainStore      *self,
+                      SaveData          *data,
+                      AbstainStoreFiles  files)
+{
+  Snapshot snapshot = { 0 };
+  GHashTableIter iter;
+  gpointer key;
+
+  if (!(files & ABSTAIN_STORE_OUTBOX))
+    return;
+
+  snapshot.file = &self->files[2];
+  snapshot.generation = ++self->files[2].queued;
+  snapshot.outbox = g_ptr_array_new_with_free_func ((GDestroyNotify)abstain_outbox_entry_unref);
+  for (guint i = 0; i < self->outbox->len; i++)
+    g_ptr_array_add (snapshot.outbox, outbox_entry_copy (g_ptr_array_index (self->outbox, i)));
+  snapshot.removed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_hash_table_iter_init (&iter, self->removed_keys);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_hash_table_add (snapshot.removed, g_strdup (key));
   g_array_append_val (data->snapshots, snapshot);
 }
 
@@ -1402,7 +1490,7 @@ abstain_store_save_async (AbstainStore        *self,
 
   take_snapshot (self, data, files, 0, serialize_accounts);
   take_snapshot (self, data, files, 1, serialize_state);
-  take_snapshot (self, data, files, 2, serialize_outbox);
+  take_outbox_snapshot (self, data, files);
   take_history_snapshot (self, data, files);
   if (files & ABSTAIN_STORE_OUTBOX)
     for (guint i = 0; i < self->outbox->len; i++)
@@ -1508,7 +1596,10 @@ abstain_store_remove_account (AbstainStore *self,
       AbstainOutboxEntry *entry = g_ptr_array_index (self->outbox, i - 1);
 
       if (g_str_equal (entry->server, server) && g_str_equal (entry->account_id, account_id))
-        g_ptr_array_remove_index (self->outbox, i - 1);
+        {
+          g_hash_table_add (self->removed_keys, g_strdup (entry->idempotency_key));
+          g_ptr_array_remove_index (self->outbox, i - 1);
+        }
     }
 
   if ((account = find_account (self->accounts, server, account_id)))
@@ -1634,7 +1725,21 @@ abstain_store_outbox_remove (AbstainStore       *self,
 {
   g_return_if_fail (ABSTAIN_IS_STORE (self));
 
+  g_hash_table_add (self->removed_keys, g_strdup (entry->idempotency_key));
   g_ptr_array_remove (self->outbox, entry);
+}
+
+/* A new request for the same change (after a 412): a new key, and the old
+ * one is not resurrected from the disk. */
+void
+abstain_store_outbox_rekey (AbstainStore       *self,
+                            AbstainOutboxEntry *entry)
+{
+  g_return_if_fail (ABSTAIN_IS_STORE (self));
+
+  g_hash_table_add (self->removed_keys, g_steal_pointer (&entry->idempotency_key));
+  entry->idempotency_key = g_uuid_string_random ();
+  entry->persisted = FALSE;
 }
 
 GPtrArray *

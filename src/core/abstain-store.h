@@ -127,6 +127,8 @@ AbstainOutboxEntry  *abstain_store_outbox_add         (AbstainStore        *self
                                                        gboolean             enabled);
 void                 abstain_store_outbox_remove      (AbstainStore        *self,
                                                        AbstainOutboxEntry  *entry);
+void                 abstain_store_outbox_rekey       (AbstainStore        *self,
+                                                       AbstainOutboxEntry  *entry);
 
 GPtrArray           *abstain_store_get_history        (AbstainStore        *self);
 void                 abstain_store_history_append     (AbstainStore        *self,

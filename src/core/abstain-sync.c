@@ -885,9 +885,7 @@ on_conflict_refetched (GObject      *object,
 
   g_hash_table_add (self->resent, abstain_outbox_entry_ref (entry));
   g_hash_table_remove (self->tried, entry);
-  g_free (entry->idempotency_key);
-  entry->idempotency_key = g_uuid_string_random ();
-  entry->persisted = FALSE;
+  abstain_store_outbox_rekey (self->store, entry);
   abstain_store_save_async (self->store, ABSTAIN_STORE_OUTBOX, NULL,
                             on_resend_saved, g_object_ref (self));
 }

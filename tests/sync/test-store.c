@@ -310,6 +310,35 @@ test_history_kept_across_processes (void)
   sync_test_remove_dir (dir);
 }
 
+static void
+test_outbox_kept_across_processes (void)
+{
+  g_autofree char *dir = sync_test_make_dir ();
+  g_autoptr(AbstainStore) window = fill_store (dir);
+  g_autoptr(AbstainStore) cli = load_store (dir, NULL);
+  g_autoptr(AbstainStore) first = NULL;
+  g_autoptr(AbstainStore) second = NULL;
+  AbstainOutboxEntry *queued;
+
+  /* The command line queues a change; the window writes its own outbox
+   * afterwards: the change stays queued. */
+  queued = abstain_store_outbox_add (cli, SERVER, "acc_5kq2", "ctl_api_9w1", TRUE);
+  save_store (cli, ABSTAIN_STORE_OUTBOX);
+  save_store (window, ABSTAIN_STORE_OUTBOX);
+  first = load_store (dir, NULL);
+  g_assert_cmpuint (abstain_store_get_outbox (first)->len, ==, 2);
+  g_assert_nonnull (abstain_store_outbox_lookup (first, SERVER, "acc_5kq2", "ctl_api_9w1"));
+
+  /* What a process removed does not come back from the disk. */
+  abstain_store_outbox_remove (cli, queued);
+  save_store (cli, ABSTAIN_STORE_OUTBOX);
+  second = load_store (dir, NULL);
+  g_assert_cmpuint (abstain_store_get_outbox (second)->len, ==, 1);
+  g_assert_null (abstain_store_outbox_lookup (second, SERVER, "acc_5kq2", "ctl_api_9w1"));
+
+  sync_test_remove_dir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -320,6 +349,7 @@ main (int   argc,
   g_test_add_func ("/abstain/store/atomic-write", test_atomic_write);
   g_test_add_func ("/abstain/store/corrupt/moved-aside", test_corrupt_moved_aside);
   g_test_add_func ("/abstain/store/history/kept-across-processes", test_history_kept_across_processes);
+  g_test_add_func ("/abstain/store/outbox/kept-across-processes", test_outbox_kept_across_processes);
 
   return g_test_run ();
 }
