@@ -25,7 +25,10 @@ struct _AbstainPrivacyPage
   GListModel           *controls;
   GPtrArray            *rows;
 
+  GtkWidget            *account_group;
+  AdwActionRow         *account_row;
   AdwPreferencesGroup  *api_group;
+  AdwAvatar            *avatar;
   AdwPreferencesGroup  *chat_group;
   AdwPreferencesGroup  *other_group;
   GtkStack             *stack;
@@ -97,6 +100,24 @@ rebuild (AbstainPrivacyPage *self)
   gtk_stack_set_visible_child_name (self->stack, n > 0 ? "controls" : "empty");
 }
 
+/* With several accounts, a row at the top says whose settings these are. */
+static void
+update_account_row (AbstainPrivacyPage *self)
+{
+  GListModel *accounts = self->manager != NULL ? abstain_manager_get_accounts (self->manager) : NULL;
+  g_autofree char *plan = NULL;
+
+  gtk_widget_set_visible (self->account_group,
+                          self->account != NULL && accounts != NULL && g_list_model_get_n_items (accounts) > 1);
+  if (self->account == NULL)
+    return;
+
+  plan = abstain_plan_get_display_name (abstain_account_get_plan (self->account));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->account_row), abstain_account_get_email (self->account));
+  adw_action_row_set_subtitle (self->account_row, plan);
+  adw_avatar_set_text (self->avatar, abstain_account_get_display_name (self->account));
+}
+
 static void
 set_account (AbstainPrivacyPage *self,
              AbstainAccount     *account)
@@ -116,6 +137,7 @@ set_account (AbstainPrivacyPage *self,
     }
 
   rebuild (self);
+  update_account_row (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ACCOUNT]);
 }
 
@@ -178,9 +200,13 @@ abstain_privacy_page_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_MANAGER:
-      if (g_set_object (&self->manager, g_value_get_object (value)))
+      if (self->manager == NULL && g_value_get_object (value) != NULL)
         {
+          self->manager = g_value_dup_object (value);
+          g_signal_connect_object (abstain_manager_get_accounts (self->manager), "items-changed",
+                                   G_CALLBACK (update_account_row), self, G_CONNECT_SWAPPED);
           rebuild (self);
+          update_account_row (self);
           g_object_notify_by_pspec (object, pspec);
         }
       break;
@@ -214,7 +240,10 @@ abstain_privacy_page_class_init (AbstainPrivacyPageClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/abstain/Abstain/abstain-privacy-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, AbstainPrivacyPage, account_group);
+  gtk_widget_class_bind_template_child (widget_class, AbstainPrivacyPage, account_row);
   gtk_widget_class_bind_template_child (widget_class, AbstainPrivacyPage, api_group);
+  gtk_widget_class_bind_template_child (widget_class, AbstainPrivacyPage, avatar);
   gtk_widget_class_bind_template_child (widget_class, AbstainPrivacyPage, chat_group);
   gtk_widget_class_bind_template_child (widget_class, AbstainPrivacyPage, other_group);
   gtk_widget_class_bind_template_child (widget_class, AbstainPrivacyPage, stack);

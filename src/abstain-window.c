@@ -341,6 +341,14 @@ select_account_action (GtkWidget  *widget,
 }
 
 static void
+show_page_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  abstain_window_show_page (ABSTAIN_WINDOW (widget), g_variant_get_string (parameter, NULL));
+}
+
+static void
 retry_sync_cb (GObject      *object,
                GAsyncResult *result,
                gpointer      user_data)
@@ -604,6 +612,7 @@ abstain_window_class_init (AbstainWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "win.retry-change", NULL, retry_change_action);
   gtk_widget_class_install_action (widget_class, "win.select-account", "s", select_account_action);
+  gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);
   gtk_widget_class_install_action (widget_class, "win.show-toast", "s", show_toast_action);
   gtk_widget_class_install_action (widget_class, "win.sign-in-again", NULL, sign_in_again_action);
 

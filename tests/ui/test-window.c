@@ -404,6 +404,16 @@ test_locked_rows (Fixture       *fixture,
       locked_orgs++;
     }
   g_assert_cmpuint (locked_orgs, ==, 1);
+
+  /* Three accounts: the Privacy page says whose settings it shows, and
+   * leads to the Account page to choose another. */
+  abstain_window_show_page (ABSTAIN_WINDOW (fixture->window), "privacy");
+  g_assert_true (gtk_widget_get_visible (ui_find_by_name (fixture->window, "account-row")));
+  g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (ui_find_by_name (fixture->window, "account-row"))),
+                   ==, abstain_test_service_get_email (fixture->svc, "free"));
+  ui_screenshot (fixture->window, "privacy-several-accounts");
+  gtk_widget_activate (ui_find_by_name (fixture->window, "account-row"));
+  g_assert_cmpstr (visible_child (fixture->window, "view-stack"), ==, "account");
 }
 
 static void
