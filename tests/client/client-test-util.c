@@ -6,6 +6,8 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
+#include <sys/prctl.h>
 
 #include "client-test-util.h"
 
@@ -69,6 +71,22 @@ static const char bus_config[] =
   "  </policy>\n"
   "</busconfig>\n";
 
+/* The daemons end with the test, even when it aborts. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static GSubprocessLauncher *
+new_launcher (GSubprocessFlags flags)
+{
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  return launcher;
+}
+
 static char *
 read_line (GSubprocess *proc)
 {
@@ -83,6 +101,7 @@ ClientTestBus *
 client_test_bus_new (void)
 {
   ClientTestBus *bus = g_new0 (ClientTestBus, 1);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autofree char *config = NULL;
   g_autofree char *option = NULL;
   g_autoptr(GError) error = NULL;
@@ -94,9 +113,9 @@ client_test_bus_new (void)
   g_assert_no_error (error);
 
   option = g_strdup_printf ("--config-file=%s", config);
-  bus->bus = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                               &error, "dbus-daemon", option, "--nofork", "--print-address=1",
-                               NULL);
+  launcher = new_launcher (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  bus->bus = g_subprocess_launcher_spawn (launcher, &error, "dbus-daemon", option, "--nofork",
+                                          "--print-address=1", NULL);
   g_assert_no_error (error);
   bus->address = read_line (bus->bus);
   g_assert_nonnull (bus->address);
@@ -164,9 +183,9 @@ client_test_bus_add_keyring (ClientTestBus *bus)
 
   g_assert_cmpint (g_mkdir_with_parents (data, 0700), ==, 0);
   g_assert_cmpint (g_mkdir_with_parents (runtime, 0700), ==, 0);
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  launcher = new_launcher (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                           G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                           G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS", bus->address, TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data, TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", runtime, TRUE);
