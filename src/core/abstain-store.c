@@ -43,6 +43,7 @@ struct _AbstainStore
   GPtrArray *history;  /* of AbstainHistoryEvent, oldest first */
   GPtrArray *idle_waiters; /* of GTask */
   GHashTable *removed_keys; /* idempotency keys this process took out of the outbox */
+  GHashTable *removed_accounts; /* "server\nid" of accounts this process signed out */
   guint      saving;
   StoreFile  files[4];
 };
@@ -50,6 +51,8 @@ struct _AbstainStore
 G_DEFINE_FINAL_TYPE (AbstainStore, abstain_store, G_TYPE_OBJECT)
 
 static const char *file_names[4] = { "accounts.json", "state.json", "outbox.json", "history.json" };
+
+static AbstainAccountData *account_data_copy (const AbstainAccountData *data);
 
 /* Entries and accounts */
 
@@ -105,6 +108,7 @@ abstain_store_finalize (GObject *object)
   g_clear_pointer (&self->history, g_ptr_array_unref);
   g_clear_pointer (&self->idle_waiters, g_ptr_array_unref);
   g_clear_pointer (&self->removed_keys, g_hash_table_unref);
+  g_clear_pointer (&self->removed_accounts, g_hash_table_unref);
   for (guint i = 0; i < G_N_ELEMENTS (self->files); i++)
     g_mutex_clear (&self->files[i].mutex);
 
@@ -125,6 +129,7 @@ abstain_store_init (AbstainStore *self)
   self->history = g_ptr_array_new_with_free_func (g_object_unref);
   self->idle_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   self->removed_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->removed_accounts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (self->files); i++)
     {
       self->files[i].name = file_names[i];
@@ -989,15 +994,16 @@ serialize_organization (JsonBuilder                   *builder,
   json_builder_end_object (builder);
 }
 
+/* Thread-safe on copies of the accounts. */
 static char *
-serialize_accounts (AbstainStore *self)
+serialize_accounts (GPtrArray *accounts)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
   begin_file (builder, "accounts");
-  for (guint i = 0; i < self->accounts->len; i++)
+  for (guint i = 0; i < accounts->len; i++)
     {
-      AbstainStoreAccount *account = g_ptr_array_index (self->accounts, i);
+      AbstainStoreAccount *account = g_ptr_array_index (accounts, i);
       GPtrArray *orgs = account->account->organizations;
 
       json_builder_begin_object (builder);
@@ -1128,6 +1134,7 @@ typedef struct
   char      *contents;
   GPtrArray *history;   /* the history file is merged with the disk when written */
   GPtrArray *outbox;    /* so is the outbox, less what this process removed */
+  GPtrArray *accounts;  /* and the accounts */
   GHashTable *removed;
 } Snapshot;
 
@@ -1149,6 +1156,7 @@ save_data_free (SaveData *data)
       g_free (snapshot->contents);
       g_clear_pointer (&snapshot->history, g_ptr_array_unref);
       g_clear_pointer (&snapshot->outbox, g_ptr_array_unref);
+      g_clear_pointer (&snapshot->accounts, g_ptr_array_unref);
       g_clear_pointer (&snapshot->removed, g_hash_table_unref);
     }
   g_array_unref (data->snapshots);
@@ -1268,6 +1276,52 @@ merge_outbox (const char *path,
   return serialize_outbox_entries (merged);
 }
 
+static char *
+account_key (const char *server,
+             const char *account_id)
+{
+  return g_strconcat (server, "\n", account_id, NULL);
+}
+
+/* Accounts another process signed in meanwhile stay signed in. */
+static char *
+merge_accounts (const char *path,
+                GPtrArray  *accounts,
+                GHashTable *removed)
+{
+  g_autoptr(GHashTable) known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autofree char *data = NULL;
+  LoadResult disk = { 0 };
+  JsonObject *root;
+  gsize length = 0;
+  char *text;
+
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      AbstainStoreAccount *account = g_ptr_array_index (accounts, i);
+      g_hash_table_add (known, account_key (account->server, account->account->id));
+    }
+
+  disk.accounts = g_ptr_array_new_with_free_func ((GDestroyNotify)store_account_free);
+  if (g_file_get_contents (path, &data, &length, NULL) &&
+      (root = parse_root (data, length, parser)) != NULL &&
+      parse_accounts_file (root, &disk))
+    for (guint i = disk.accounts->len; i > 0; i--)
+      {
+        AbstainStoreAccount *account = g_ptr_array_index (disk.accounts, i - 1);
+        g_autofree char *key = account_key (account->server, account->account->id);
+
+        if (!g_hash_table_contains (known, key) && !g_hash_table_contains (removed, key))
+          g_ptr_array_add (accounts, g_ptr_array_steal_index (disk.accounts, i - 1));
+      }
+
+  text = serialize_accounts (accounts);
+  g_ptr_array_unref (disk.accounts);
+
+  return text;
+}
+
 static gboolean
 write_snapshot (const char  *dir,
                 Snapshot    *snapshot,
@@ -1285,6 +1339,8 @@ write_snapshot (const char  *dir,
         snapshot->contents = merge_history (path, snapshot->history);
       else if (snapshot->outbox != NULL)
         snapshot->contents = merge_outbox (path, snapshot->outbox, snapshot->removed);
+      else if (snapshot->accounts != NULL)
+        snapshot->contents = merge_accounts (path, snapshot->accounts, snapshot->removed);
       ok = g_file_set_contents_full (path, snapshot->contents, -1,
                                      G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
                                      0600, &local_error) &&
@@ -1339,6 +1395,7 @@ complete_idle_waiters (AbstainStore *self)
   waiters = g_steal_pointer (&self->idle_waiters);
   self->idle_waiters = g_ptr_array_new_with_free_func (g_object_unref);
   self->removed_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->removed_accounts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < waiters->len; i++)
     g_task_return_boolean (g_ptr_array_index (waiters, i), TRUE);
 }
@@ -1411,6 +1468,20 @@ take_snapshot (AbstainStore      *self,
   g_array_append_val (data->snapshots, snapshot);
 }
 
+static GHashTable *
+copy_key_set (GHashTable *set)
+{
+  GHashTable *copy = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, set);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_hash_table_add (copy, g_strdup (key));
+
+  return copy;
+}
+
 static AbstainOutboxEntry *
 outbox_entry_copy (const AbstainOutboxEntry *entry)
 {
@@ -1434,8 +1505,6 @@ take_outbox_snapshot (AbstainStore      *self,
                       AbstainStoreFiles  files)
 {
   Snapshot snapshot = { 0 };
-  GHashTableIter iter;
-  gpointer key;
 
   if (!(files & ABSTAIN_STORE_OUTBOX))
     return;
@@ -1445,10 +1514,33 @@ take_outbox_snapshot (AbstainStore      *self,
   snapshot.outbox = g_ptr_array_new_with_free_func ((GDestroyNotify)abstain_outbox_entry_unref);
   for (guint i = 0; i < self->outbox->len; i++)
     g_ptr_array_add (snapshot.outbox, outbox_entry_copy (g_ptr_array_index (self->outbox, i)));
-  snapshot.removed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_hash_table_iter_init (&iter, self->removed_keys);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    g_hash_table_add (snapshot.removed, g_strdup (key));
+  snapshot.removed = copy_key_set (self->removed_keys);
+  g_array_append_val (data->snapshots, snapshot);
+}
+
+static void
+take_accounts_snapshot (AbstainStore      *self,
+                        SaveData          *data,
+                        AbstainStoreFiles  files)
+{
+  Snapshot snapshot = { 0 };
+
+  if (!(files & ABSTAIN_STORE_ACCOUNTS))
+    return;
+
+  snapshot.file = &self->files[0];
+  snapshot.generation = ++self->files[0].queued;
+  snapshot.accounts = g_ptr_array_new_with_free_func ((GDestroyNotify)store_account_free);
+  for (guint i = 0; i < self->accounts->len; i++)
+    {
+      AbstainStoreAccount *account = g_ptr_array_index (self->accounts, i);
+      AbstainStoreAccount *copy = g_new0 (AbstainStoreAccount, 1);
+
+      copy->server = g_strdup (account->server);
+      copy->account = account_data_copy (account->account);
+      g_ptr_array_add (snapshot.accounts, copy);
+    }
+  snapshot.removed = copy_key_set (self->removed_accounts);
   g_array_append_val (data->snapshots, snapshot);
 }
 
@@ -1488,7 +1580,7 @@ abstain_store_save_async (AbstainStore        *self,
   data->outer = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (data->outer, abstain_store_save_async);
 
-  take_snapshot (self, data, files, 0, serialize_accounts);
+  take_accounts_snapshot (self, data, files);
   take_snapshot (self, data, files, 1, serialize_state);
   take_outbox_snapshot (self, data, files);
   take_history_snapshot (self, data, files);
@@ -1562,10 +1654,14 @@ abstain_store_add_account (AbstainStore             *self,
                            const char               *server,
                            const AbstainAccountData *data)
 {
+  g_autofree char *removed = NULL;
   AbstainStoreAccount *account;
 
   g_return_val_if_fail (ABSTAIN_IS_STORE (self), NULL);
   g_return_val_if_fail (server != NULL && data != NULL, NULL);
+
+  removed = account_key (server, data->id);
+  g_hash_table_remove (self->removed_accounts, removed);
 
   if ((account = find_account (self->accounts, server, data->id)))
     {
@@ -1602,6 +1698,7 @@ abstain_store_remove_account (AbstainStore *self,
         }
     }
 
+  g_hash_table_add (self->removed_accounts, account_key (server, account_id));
   if ((account = find_account (self->accounts, server, account_id)))
     g_ptr_array_remove (self->accounts, account);
 }

@@ -339,6 +339,34 @@ test_outbox_kept_across_processes (void)
   sync_test_remove_dir (dir);
 }
 
+static void
+test_accounts_kept_across_processes (void)
+{
+  g_autofree char *dir = sync_test_make_dir ();
+  g_autoptr(AbstainStore) window = fill_store (dir);
+  g_autoptr(AbstainStore) cli = load_store (dir, NULL);
+  g_autoptr(AbstainAccountData) other = make_account ("acc_7hp4");
+  g_autoptr(AbstainStore) first = NULL;
+  g_autoptr(AbstainStore) second = NULL;
+
+  /* Signed in by the command line while the window runs. */
+  abstain_store_add_account (cli, SERVER, other);
+  save_store (cli, ABSTAIN_STORE_ACCOUNTS);
+  save_store (window, ABSTAIN_STORE_ACCOUNTS);
+  first = load_store (dir, NULL);
+  g_assert_nonnull (abstain_store_lookup_account (first, SERVER, "acc_7hp4"));
+  g_assert_nonnull (abstain_store_lookup_account (first, SERVER, "acc_5kq2"));
+
+  /* Signed out by the window: it stays out. */
+  abstain_store_remove_account (window, SERVER, "acc_5kq2");
+  save_store (window, ABSTAIN_STORE_ACCOUNTS);
+  second = load_store (dir, NULL);
+  g_assert_null (abstain_store_lookup_account (second, SERVER, "acc_5kq2"));
+  g_assert_nonnull (abstain_store_lookup_account (second, SERVER, "acc_7hp4"));
+
+  sync_test_remove_dir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -350,6 +378,7 @@ main (int   argc,
   g_test_add_func ("/abstain/store/corrupt/moved-aside", test_corrupt_moved_aside);
   g_test_add_func ("/abstain/store/history/kept-across-processes", test_history_kept_across_processes);
   g_test_add_func ("/abstain/store/outbox/kept-across-processes", test_outbox_kept_across_processes);
+  g_test_add_func ("/abstain/store/accounts/kept-across-processes", test_accounts_kept_across_processes);
 
   return g_test_run ();
 }
