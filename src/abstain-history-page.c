@@ -93,6 +93,20 @@ create_row (AbstainHistoryPage  *self,
       when = g_date_time_format (local, _("%-d %B %Y, %H:%M"));
     }
   subtitle = g_strdup_printf ("%s · %s", when != NULL ? when : _("Unknown time"), source);
+  if (g_list_model_get_n_items (abstain_manager_get_accounts (self->manager)) > 1)
+    {
+      AbstainAccount *account = abstain_manager_find_account (self->manager,
+                                                              abstain_history_event_get_account_id (event));
+      g_autofree char *with_account = NULL;
+
+      if (account != NULL)
+        with_account = g_strdup_printf ("%s · %s", abstain_account_get_email (account), subtitle);
+      if (with_account != NULL)
+        {
+          g_free (subtitle);
+          subtitle = g_steal_pointer (&with_account);
+        }
+    }
 
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);

@@ -753,6 +753,14 @@ test_screenshots (Fixture       *fixture,
       gtk_window_set_default_size (GTK_WINDOW (fixture->window), 360, 640);
       UI_WAIT_FOR (gtk_widget_get_width (fixture->window) <= 400);
       shoot_main_pages (fixture, "-narrow");
+
+      add_patch_fault (fixture, "\"count\":1000,\"fault\":\"status\",\"status\":503");
+      chat = privacy_row (fixture, "chat.training", NULL);
+      gtk_switch_set_active (chat.sw, !gtk_switch_get_state (chat.sw));
+      UI_WAIT_FOR (abstain_control_get_last_error (chat.control) != NULL);
+      ui_screenshot (fixture->window, "privacy-pending-narrow");
+      g_signal_emit_by_name (ui_find_by_name (chat.row, "withdraw-button"), "clicked");
+      clear_faults (fixture);
     }
 }
 
