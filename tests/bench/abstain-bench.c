@@ -1937,6 +1937,16 @@ bench_responsiveness (Bench *b)
   g_print ("# responsiveness runs (longest frame gap, ms): subject %s; baseline %s\n", v1, v2);
   g_print ("# responsiveness: flip to confirmation with 2 s delays (ms): %s\n", v3);
   report ("responsiveness", median (s_gap), median (b_gap), "ms", 1, "50 ms");
+  /* "Never a gap over 50 ms": the worst run counts too. */
+  {
+    double s_worst = 0, b_worst = 0;
+
+    for (guint i = 0; i < s_gap->len; i++)
+      s_worst = MAX (s_worst, g_array_index (s_gap, double, i));
+    for (guint i = 0; i < b_gap->len; i++)
+      b_worst = MAX (b_worst, g_array_index (b_gap, double, i));
+    report ("responsiveness-worst", s_worst, b_worst, "ms", 1, "50 ms");
+  }
 }
 
 /* --probe: one program's first frame and peak memory, for profiling */
