@@ -553,10 +553,11 @@ test_token_sign_in (Fixture       *fixture,
   g_assert_false (gtk_widget_get_visible (error_label));
   g_signal_emit_by_name (button, "clicked");
   UI_WAIT_FOR (g_strcmp0 (visible_child (fixture->window, "main-stack"), "main") == 0);
+  UI_WAIT_FOR (abstain_window_get_account (ABSTAIN_WINDOW (fixture->window)) != NULL);
   g_assert_cmpstr (abstain_account_get_email (abstain_window_get_account (ABSTAIN_WINDOW (fixture->window))),
                    ==, abstain_test_service_get_email (fixture->svc, "pro"));
   /* The token field does not keep the secret around. */
-  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (token_row)), ==, "");
+  UI_WAIT_FOR (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (token_row)), "") == 0);
 }
 
 static const char *
