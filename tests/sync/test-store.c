@@ -221,6 +221,9 @@ assert_moved_aside (const char *dir,
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 }
 
+#define DEEP10 "[[[[[[[[[["
+#define DEEP DEEP10 DEEP10 DEEP10 DEEP10 DEEP10 DEEP10 DEEP10 DEEP10
+
 typedef struct
 {
   const char *file;
@@ -240,7 +243,8 @@ static const Damage damages[] = {
   { "accounts.json", "{\"version\":2,\"accounts\":[]}" },
   { "state.json", "{\"version\":1,\"accounts\":[{\"server\":\"" SERVER "\",\"account_id\":"
                   "\"acc_5kq2\",\"etag\":null,\"last_verified\":null,\"controls\":[{\"id\":7}]}]}" },
-  { "history.json", "{\"version\":1,\"events\":[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]}" },
+  { "history.json", "{\"version\":1,\"events\":" DEEP "}" },
+  { "state.json", "{\"version\":1,\"accounts\":['\"'," DEEP "]}" },
   { "history.json", "{\"version\":1,\"events\":[{\"server\":\"\xff\xfe\"}]}" },
 };
 
