@@ -18,6 +18,19 @@
 #include "abstain-sync.h"
 
 /*
+ * One switch flip, as it travels through this file:
+ *   abstain_sync_request ()  the change goes to the outbox, the control turns
+ *                            "pending", the outbox is written to disk
+ *   on_request_saved ()      only once it is on disk does a run start
+ *   send_entry ()            PATCH with the entry's Idempotency-Key and the
+ *                            control's ETag
+ *   on_patched ()            confirmed: apply_control () updates the store,
+ *                            the model and the local history; remove_entry ()
+ *                            ends "pending". Otherwise handle_patch_error ()
+ *                            (403, 404, bad answers: dropped; 5xx, 429,
+ *                            timeouts: back-off), on_conflict_refetched ()
+ *                            (412) or handle_auth () (401).
+ *
  * A run takes the token from the keyring, does the wanted GET, then tries
  * each persisted outbox entry of the account once, and ends: the secret is
  * dropped and the waiters complete. A transient failure ends the run and
