@@ -88,11 +88,15 @@ svc_hash_equal (const char *a,
   return diff == 0;
 }
 
-/* json-glib parses recursively: refuse deep nesting before it does. */
+/* json-glib parses recursively: refuse deep nesting before it does. It
+ * also accepts comments and single-quoted strings, which would hide
+ * brackets from this scan, so anything outside strings that JSON does not
+ * allow is refused too. */
 gboolean
 svc_json_depth_ok (const char *data,
                    guint       max_depth)
 {
+  static const char json_outside_strings[] = " \t\r\n,:-+.0123456789eEtrufalsn";
   gboolean in_string = FALSE;
   guint depth = 0;
 
@@ -114,6 +118,8 @@ svc_json_depth_ok (const char *data,
         }
       else if ((*p == ']' || *p == '}') && depth > 0)
         depth--;
+      else if (strchr (json_outside_strings, *p) == NULL)
+        return FALSE;
     }
 
   return TRUE;
