@@ -21,7 +21,7 @@ G_DECLARE_FINAL_TYPE (AbstainAccount, abstain_account, ABSTAIN, ACCOUNT, GObject
 
 typedef enum
 {
-  ABSTAIN_ACCOUNT_STATE_LOADING,       /* nothing confirmed yet, first fetch in flight */
+  ABSTAIN_ACCOUNT_STATE_LOADING,       /* first fetch in flight; the cached state, if any, is shown */
   ABSTAIN_ACCOUNT_STATE_ONLINE,        /* last request reached the server */
   ABSTAIN_ACCOUNT_STATE_OFFLINE,       /* network down or server unreachable: cached, read-only view */
   ABSTAIN_ACCOUNT_STATE_NEEDS_SIGN_IN, /* 401 and no refresh possible; queued changes kept */

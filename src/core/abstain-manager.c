@@ -526,7 +526,9 @@ show_cached_state (AbstainManager      *self,
       g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc (stored->last_verified);
       abstain_account_set_last_verified (account, when);
     }
-  abstain_account_set_state (account, ABSTAIN_ACCOUNT_STATE_OFFLINE);
+  /* The cached state is shown while the first request checks it; only a
+   * failed request makes the account offline. */
+  abstain_account_set_state (account, ABSTAIN_ACCOUNT_STATE_LOADING);
 }
 
 static AbstainSync *

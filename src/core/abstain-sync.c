@@ -1089,9 +1089,12 @@ abstain_sync_set_network_available (AbstainSync *self,
     return;
 
   self->network_available = !!available;
-  if (available && !self->loopback && abstain_sync_has_queued (self))
+  /* Back online: one conditional GET tells whether anything changed
+   * meanwhile, and the same run sends what was queued. */
+  if (available && !self->loopback)
     {
       self->failures = 0;
+      self->refresh_wanted = TRUE;
       run (self);
     }
 }
