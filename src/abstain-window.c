@@ -238,7 +238,8 @@ refresh_cb (GObject      *object,
       !g_error_matches (error, ABSTAIN_ERROR, ABSTAIN_ERROR_OFFLINE))
     abstain_window_add_toast (self, error->message);
 
-  if (!is_closed (self))
+  /* The history is fetched when its page is shown, not behind its back. */
+  if (!is_closed (self) && gtk_widget_get_mapped (GTK_WIDGET (self->history_page)))
     abstain_history_page_reload (self->history_page);
 }
 
