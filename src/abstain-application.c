@@ -31,7 +31,11 @@ abstain_application_activate (GApplication *app)
 
   window = gtk_application_get_active_window (GTK_APPLICATION (app));
   if (window == NULL)
-    window = GTK_WINDOW (abstain_window_new (self, abstain_application_get_manager (self)));
+    {
+      window = GTK_WINDOW (abstain_window_new (self, abstain_application_get_manager (self)));
+      abstain_window_present_when_loaded (ABSTAIN_WINDOW (window));
+      return;
+    }
 
   gtk_window_present (window);
 }

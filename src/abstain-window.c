@@ -29,19 +29,27 @@ struct _AbstainWindow
   GCancellable         *cancellable;
   AbstainControl       *failed_control;
 
+  /* Built on first show, owned by their bins */
   AbstainAccountPage   *account_page;
-  GtkButton            *cancel_sign_in_button;
   AbstainHistoryPage   *history_page;
+  AbstainSignInPage    *sign_in_page;
+
+  AdwBin               *account_bin;
+  GtkButton            *cancel_sign_in_button;
+  AdwBin               *history_bin;
   GtkStack             *main_stack;
   GtkRevealer          *offline_banner;
   AbstainOverviewPage  *overview_page;
   AbstainPrivacyPage   *privacy_page;
   GtkRevealer          *sign_in_banner;
-  AbstainSignInPage    *sign_in_page;
+  AdwBin               *sign_in_bin;
   AdwToastOverlay      *toast_overlay;
   AdwViewStack         *view_stack;
 
+  guint                 present_timeout_id;
+
   guint                 loaded : 1;
+  guint                 present_when_loaded : 1;
   guint                 signing_in : 1;
   guint                 failed_wanted : 1;
 };
@@ -137,6 +145,68 @@ match_state (AbstainAccount *account,
   return abstain_account_get_state (account) == (AbstainAccountState) GPOINTER_TO_UINT (data);
 }
 
+static void on_signed_in (AbstainWindow     *self,
+                          AbstainAccount    *account,
+                          AbstainSignInPage *page);
+
+/* The pages not shown at start-up are built when first needed: laying out
+ * their text is most of what a start-up would otherwise spend. */
+static AbstainSignInPage *
+ensure_sign_in_page (AbstainWindow *self)
+{
+  if (self->sign_in_page == NULL)
+    {
+      self->sign_in_page = g_object_new (ABSTAIN_TYPE_SIGN_IN_PAGE,
+                                         "manager", self->manager,
+                                         NULL);
+      g_signal_connect_object (self->sign_in_page, "signed-in",
+                               G_CALLBACK (on_signed_in), self, G_CONNECT_SWAPPED);
+      adw_bin_set_child (self->sign_in_bin, GTK_WIDGET (self->sign_in_page));
+    }
+
+  return self->sign_in_page;
+}
+
+static AbstainAccountPage *
+ensure_account_page (AbstainWindow *self)
+{
+  if (self->account_page == NULL)
+    {
+      self->account_page = g_object_new (ABSTAIN_TYPE_ACCOUNT_PAGE,
+                                         "manager", self->manager,
+                                         NULL);
+      g_object_bind_property (self, "account", self->account_page, "account", G_BINDING_SYNC_CREATE);
+      adw_bin_set_child (self->account_bin, GTK_WIDGET (self->account_page));
+    }
+
+  return self->account_page;
+}
+
+static AbstainHistoryPage *
+ensure_history_page (AbstainWindow *self)
+{
+  if (self->history_page == NULL)
+    {
+      self->history_page = g_object_new (ABSTAIN_TYPE_HISTORY_PAGE,
+                                         "manager", self->manager,
+                                         NULL);
+      adw_bin_set_child (self->history_bin, GTK_WIDGET (self->history_page));
+    }
+
+  return self->history_page;
+}
+
+static void
+on_view_stack_visible_child (AbstainWindow *self)
+{
+  const char *name = adw_view_stack_get_visible_child_name (self->view_stack);
+
+  if (g_strcmp0 (name, "account") == 0)
+    ensure_account_page (self);
+  else if (g_strcmp0 (name, "history") == 0)
+    ensure_history_page (self);
+}
+
 static void
 update_banners (AbstainWindow *self)
 {
@@ -161,8 +231,11 @@ update_mode (AbstainWindow *self)
   else if (n == 0 || self->signing_in)
     name = "sign-in";
 
-  if (n == 0 && g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "sign-in") != 0)
-    abstain_sign_in_page_reset (self->sign_in_page, g_getenv ("ABSTAIN_DEMO_SERVER"));
+  if (n == 0 && self->loaded &&
+      g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "sign-in") != 0)
+    abstain_sign_in_page_reset (ensure_sign_in_page (self), g_getenv ("ABSTAIN_DEMO_SERVER"));
+  else if (g_str_equal (name, "sign-in"))
+    ensure_sign_in_page (self);
 
   gtk_widget_set_visible (GTK_WIDGET (self->cancel_sign_in_button), n > 0);
   gtk_stack_set_visible_child_name (self->main_stack, name);
@@ -239,7 +312,8 @@ refresh_cb (GObject      *object,
     abstain_window_add_toast (self, error->message);
 
   /* The history is fetched when its page is shown, not behind its back. */
-  if (!is_closed (self) && gtk_widget_get_mapped (GTK_WIDGET (self->history_page)))
+  if (!is_closed (self) && self->history_page != NULL &&
+      gtk_widget_get_mapped (GTK_WIDGET (self->history_page)))
     abstain_history_page_reload (self->history_page);
 }
 
@@ -276,6 +350,12 @@ load_cb (GObject      *object,
 
   self->loaded = TRUE;
   on_accounts_changed (self, 0, 0, 0, abstain_manager_get_accounts (self->manager));
+  if (self->present_when_loaded)
+    {
+      self->present_when_loaded = FALSE;
+      g_clear_handle_id (&self->present_timeout_id, g_source_remove);
+      gtk_window_present (GTK_WINDOW (self));
+    }
   gtk_widget_activate_action (GTK_WIDGET (self), "win.refresh", NULL);
 }
 
@@ -292,7 +372,7 @@ start_sign_in (AbstainWindow *self,
                const char    *server)
 {
   self->signing_in = TRUE;
-  abstain_sign_in_page_reset (self->sign_in_page, server);
+  abstain_sign_in_page_reset (ensure_sign_in_page (self), server);
   update_mode (self);
 }
 
@@ -324,7 +404,8 @@ cancel_sign_in_action (GtkWidget  *widget,
   AbstainWindow *self = ABSTAIN_WINDOW (widget);
 
   self->signing_in = FALSE;
-  abstain_sign_in_page_cancel (self->sign_in_page);
+  if (self->sign_in_page != NULL)
+    abstain_sign_in_page_cancel (self->sign_in_page);
   update_mode (self);
 }
 
@@ -487,13 +568,11 @@ abstain_window_constructed (GObject *object)
   g_signal_connect_object (self->manager, "store-error",
                            G_CALLBACK (on_store_error), self, G_CONNECT_SWAPPED);
 
-  g_object_set (self->sign_in_page, "manager", self->manager, NULL);
   g_object_set (self->overview_page, "manager", self->manager, NULL);
   g_object_set (self->privacy_page, "manager", self->manager, NULL);
-  g_object_set (self->account_page, "manager", self->manager, NULL);
-  g_object_set (self->history_page, "manager", self->manager, NULL);
   g_object_bind_property (self, "account", self->privacy_page, "account", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (self, "account", self->account_page, "account", G_BINDING_SYNC_CREATE);
+  g_signal_connect_object (self->view_stack, "notify::visible-child-name",
+                           G_CALLBACK (on_view_stack_visible_child), self, G_CONNECT_SWAPPED);
 
   update_mode (self);
   abstain_manager_load_async (self->manager, self->cancellable, load_cb, g_object_ref (self));
@@ -505,8 +584,12 @@ abstain_window_dispose (GObject *object)
   AbstainWindow *self = ABSTAIN_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->present_timeout_id, g_source_remove);
 
   adw_application_window_set_content (ADW_APPLICATION_WINDOW (self), NULL);
+  self->account_page = NULL;
+  self->history_page = NULL;
+  self->sign_in_page = NULL;
   gtk_widget_dispose_template (GTK_WIDGET (self), ABSTAIN_TYPE_WINDOW);
 
   g_clear_object (&self->failed_control);
@@ -595,15 +678,15 @@ abstain_window_class_init (AbstainWindowClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/abstain/Abstain/abstain-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, AbstainWindow, account_page);
+  gtk_widget_class_bind_template_child (widget_class, AbstainWindow, account_bin);
   gtk_widget_class_bind_template_child (widget_class, AbstainWindow, cancel_sign_in_button);
-  gtk_widget_class_bind_template_child (widget_class, AbstainWindow, history_page);
+  gtk_widget_class_bind_template_child (widget_class, AbstainWindow, history_bin);
   gtk_widget_class_bind_template_child (widget_class, AbstainWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, AbstainWindow, offline_banner);
   gtk_widget_class_bind_template_child (widget_class, AbstainWindow, overview_page);
   gtk_widget_class_bind_template_child (widget_class, AbstainWindow, privacy_page);
   gtk_widget_class_bind_template_child (widget_class, AbstainWindow, sign_in_banner);
-  gtk_widget_class_bind_template_child (widget_class, AbstainWindow, sign_in_page);
+  gtk_widget_class_bind_template_child (widget_class, AbstainWindow, sign_in_bin);
   gtk_widget_class_bind_template_child (widget_class, AbstainWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, AbstainWindow, view_stack);
   gtk_widget_class_bind_template_callback (widget_class, on_signed_in);
@@ -617,11 +700,8 @@ abstain_window_class_init (AbstainWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-toast", "s", show_toast_action);
   gtk_widget_class_install_action (widget_class, "win.sign-in-again", NULL, sign_in_again_action);
 
-  g_type_ensure (ABSTAIN_TYPE_ACCOUNT_PAGE);
-  g_type_ensure (ABSTAIN_TYPE_HISTORY_PAGE);
   g_type_ensure (ABSTAIN_TYPE_OVERVIEW_PAGE);
   g_type_ensure (ABSTAIN_TYPE_PRIVACY_PAGE);
-  g_type_ensure (ABSTAIN_TYPE_SIGN_IN_PAGE);
 }
 
 static void
@@ -684,11 +764,47 @@ abstain_window_show_page (AbstainWindow *self,
   if (g_str_equal (name, "data-controls"))
     {
       adw_view_stack_set_visible_child_name (self->view_stack, "account");
-      abstain_account_page_show_data_controls (self->account_page, TRUE);
+      abstain_account_page_show_data_controls (ensure_account_page (self), TRUE);
       return;
     }
 
   if (g_str_equal (name, "account"))
-    abstain_account_page_show_data_controls (self->account_page, FALSE);
+    abstain_account_page_show_data_controls (ensure_account_page (self), FALSE);
   adw_view_stack_set_visible_child_name (self->view_stack, name);
+}
+
+static gboolean
+present_timeout_cb (gpointer user_data)
+{
+  AbstainWindow *self = user_data;
+
+  self->present_timeout_id = 0;
+  self->present_when_loaded = FALSE;
+  gtk_window_present (GTK_WINDOW (self));
+
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * abstain_window_present_when_loaded:
+ * @self: an #AbstainWindow
+ *
+ * Presents the window once the cached state is loaded, so that its first
+ * frame shows the accounts rather than a loading page; after a short
+ * delay it is presented anyway, so that a slow disk cannot keep it hidden.
+ */
+void
+abstain_window_present_when_loaded (AbstainWindow *self)
+{
+  g_return_if_fail (ABSTAIN_IS_WINDOW (self));
+
+  if (self->loaded || gtk_widget_get_visible (GTK_WIDGET (self)))
+    {
+      gtk_window_present (GTK_WINDOW (self));
+      return;
+    }
+
+  self->present_when_loaded = TRUE;
+  if (self->present_timeout_id == 0)
+    self->present_timeout_id = g_timeout_add (300, present_timeout_cb, self);
 }

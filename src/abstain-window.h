@@ -28,5 +28,6 @@ void            abstain_window_show_page   (AbstainWindow      *self,
                                             const char         *name);
 void            abstain_window_add_toast   (AbstainWindow      *self,
                                             const char         *message);
+void            abstain_window_present_when_loaded (AbstainWindow *self);
 
 G_END_DECLS
