@@ -243,7 +243,8 @@ static void
 queue_update (AbstainOverviewPage *self)
 {
   if (self->update_id == 0)
-    self->update_id = g_idle_add (update_now, self);
+    /* Before GTK lays out and paints, so that no frame shows a stale page */
+    self->update_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, update_now, self, NULL);
 }
 
 static void
