@@ -689,7 +689,6 @@ abstain_window_class_init (AbstainWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AbstainWindow, sign_in_bin);
   gtk_widget_class_bind_template_child (widget_class, AbstainWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, AbstainWindow, view_stack);
-  gtk_widget_class_bind_template_callback (widget_class, on_signed_in);
 
   gtk_widget_class_install_action (widget_class, "win.add-account", NULL, add_account_action);
   gtk_widget_class_install_action (widget_class, "win.cancel-sign-in", NULL, cancel_sign_in_action);
