@@ -16,6 +16,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "abstain-json-scan.h"
 #include "svc-json.h"
 #include "svc-state.h"
 
@@ -88,41 +89,14 @@ svc_hash_equal (const char *a,
   return diff == 0;
 }
 
-/* json-glib parses recursively: refuse deep nesting before it does. It
- * also accepts comments and single-quoted strings, which would hide
- * brackets from this scan, so anything outside strings that JSON does not
- * allow is refused too. */
+/* Refuses, before json-glib sees it, whatever json-glib mishandles:
+ * deep nesting, comments, single quotes, a second value after the first,
+ * half surrogate pairs (see abstain-json-scan.c). */
 gboolean
 svc_json_depth_ok (const char *data,
                    guint       max_depth)
 {
-  static const char json_outside_strings[] = " \t\r\n,:-+.0123456789eEtrufalsn";
-  gboolean in_string = FALSE;
-  guint depth = 0;
-
-  for (const char *p = data; *p; p++)
-    {
-      if (in_string)
-        {
-          if (*p == '\\' && p[1] != '\0')
-            p++;
-          else if (*p == '"')
-            in_string = FALSE;
-        }
-      else if (*p == '"')
-        in_string = TRUE;
-      else if (*p == '[' || *p == '{')
-        {
-          if (++depth > max_depth)
-            return FALSE;
-        }
-      else if ((*p == ']' || *p == '}') && depth > 0)
-        depth--;
-      else if (strchr (json_outside_strings, *p) == NULL)
-        return FALSE;
-    }
-
-  return TRUE;
+  return abstain_json_scan (data, strlen (data), max_depth) == ABSTAIN_JSON_SCAN_OK;
 }
 
 /* Freeing */
@@ -582,7 +556,7 @@ load_document (SvcState    *state,
   if (!g_utf8_validate (data, len, NULL) || memchr (data, '\0', len) != NULL)
     loader_fail (&loader, "$", "not UTF-8 text");
   else if (!svc_json_depth_ok (data, 32))
-    loader_fail (&loader, "$", "nested too deeply");
+    loader_fail (&loader, "$", "not one JSON object, or nested too deeply");
   else if (!json_parser_load_from_data (parser, data, len, &local_error))
     loader_fail (&loader, "$", "not JSON: %s", local_error->message);
   else if (json_parser_get_root (parser) == NULL ||

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "abstain-error.h"
+#include "abstain-json-scan.h"
 #include "abstain-protocol.h"
 
 #define MAX_IDENTIFIER 256
@@ -185,91 +186,6 @@ fail_member (const char  *name,
   return FALSE;
 }
 
-typedef enum
-{
-  SCAN_OK,
-  SCAN_TOO_DEEP,
-  SCAN_BAD_NUMBER,
-  SCAN_NUL,
-  SCAN_NOT_JSON,
-} ScanResult;
-
-/* All a JSON text may hold outside its strings. json-glib's scanner also
- * takes comments and single-quoted strings, which would hide nesting from
- * the count below: refuse them. */
-static const char json_outside_strings[] = " \t\r\n{}[],:-+.0123456789eEtrufalsn";
-
-/* json-glib wraps integers beyond 64 bits around silently: refuse them. */
-static gboolean
-integer_fits (const char *data,
-              gsize       length,
-              gsize      *pos)
-{
-  gsize start = *pos;
-  gsize end = start;
-  gboolean integer = TRUE;
-  char buf[32];
-
-  while (end < length && strchr ("-+0123456789.eE", data[end]) != NULL && data[end] != '\0')
-    {
-      if (data[end] == '.' || data[end] == 'e' || data[end] == 'E')
-        integer = FALSE;
-      end++;
-    }
-  *pos = end - 1;
-
-  if (!integer)
-    return TRUE;
-  if (end - start >= sizeof buf)
-    return FALSE;
-
-  memcpy (buf, data + start, end - start);
-  buf[end - start] = '\0';
-  return g_ascii_string_to_signed (buf, 10, G_MININT64, G_MAXINT64, NULL, NULL);
-}
-
-/* Walks the bytes once: nesting of arrays and objects over
- * ABSTAIN_PROTOCOL_MAX_DEPTH, integers json-glib cannot hold, escaped NULs
- * that would cut a string short, and anything outside strings that JSON
- * does not allow. */
-static ScanResult
-scan_structure (const char *data,
-                gsize       length)
-{
-  gboolean in_string = FALSE;
-  guint depth = 0;
-
-  for (gsize i = 0; i < length; i++)
-    {
-      char c = data[i];
-
-      if (in_string)
-        {
-          if (c == '\\' && i + 5 < length && memcmp (data + i + 1, "u0000", 5) == 0)
-            return SCAN_NUL;
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-        }
-      else if (c == '"')
-        in_string = TRUE;
-      else if (c == '[' || c == '{')
-        {
-          if (++depth > ABSTAIN_PROTOCOL_MAX_DEPTH)
-            return SCAN_TOO_DEEP;
-        }
-      else if ((c == ']' || c == '}') && depth > 0)
-        depth--;
-      else if (c == '\0' || strchr (json_outside_strings, c) == NULL)
-        return SCAN_NOT_JSON;
-      else if ((c == '-' || g_ascii_isdigit (c)) && !integer_fits (data, length, &i))
-        return SCAN_BAD_NUMBER;
-    }
-
-  return SCAN_OK;
-}
-
 gboolean
 abstain_protocol_check_body (const char  *data,
                              gsize        length,
@@ -300,29 +216,29 @@ abstain_protocol_check_body (const char  *data,
       return FALSE;
     }
 
-  switch (scan_structure (data, length))
+  switch (abstain_json_scan (data, length, ABSTAIN_PROTOCOL_MAX_DEPTH))
     {
-    case SCAN_TOO_DEEP:
+    case ABSTAIN_JSON_SCAN_TOO_DEEP:
       g_set_error_literal (error, ABSTAIN_ERROR, ABSTAIN_ERROR_PROTOCOL,
                            _("The server sent an answer that is nested too deeply."));
       return FALSE;
 
-    case SCAN_BAD_NUMBER:
+    case ABSTAIN_JSON_SCAN_BAD_NUMBER:
       g_set_error_literal (error, ABSTAIN_ERROR, ABSTAIN_ERROR_PROTOCOL,
                            _("The server sent an answer with a number too large to read."));
       return FALSE;
 
-    case SCAN_NOT_JSON:
+    case ABSTAIN_JSON_SCAN_NOT_JSON:
       g_set_error_literal (error, ABSTAIN_ERROR, ABSTAIN_ERROR_PROTOCOL,
                            _("The server sent an answer that is not valid JSON."));
       return FALSE;
 
-    case SCAN_NUL:
+    case ABSTAIN_JSON_SCAN_NUL:
       g_set_error_literal (error, ABSTAIN_ERROR, ABSTAIN_ERROR_PROTOCOL,
                            _("The server sent an answer that is not valid text."));
       return FALSE;
 
-    case SCAN_OK:
+    case ABSTAIN_JSON_SCAN_OK:
     default:
       break;
     }

@@ -17,6 +17,7 @@
 
 #include "abstain-error.h"
 #include "abstain-history-private.h"
+#include "abstain-json-scan.h"
 #include "abstain-store.h"
 
 #define STORE_VERSION      1
@@ -680,27 +681,6 @@ parse_history_file (JsonObject *root,
 
 /* Reading files */
 
-/* Before json-glib sees the text (it recurses once per level): every
- * bracket counts, inside strings too, since its scanner also takes
- * single-quoted strings. Our files nest 6 levels; text with dozens of
- * brackets in a title still loads. */
-static gboolean
-check_depth (const char *data,
-             gsize       length)
-{
-  int depth = 0;
-
-  for (gsize i = 0; i < length; i++)
-    {
-      if ((data[i] == '[' || data[i] == '{') && ++depth > MAX_DEPTH)
-        return FALSE;
-      else if (data[i] == ']' || data[i] == '}')
-        depth = MAX (depth - 1, 0);
-    }
-
-  return TRUE;
-}
-
 static JsonObject *
 parse_root (const char  *data,
             gsize        length,
@@ -711,7 +691,7 @@ parse_root (const char  *data,
   JsonNode *version;
 
   if (length > MAX_FILE_SIZE || !g_utf8_validate (data, length, NULL) ||
-      !check_depth (data, length) ||
+      abstain_json_scan (data, length, MAX_DEPTH) != ABSTAIN_JSON_SCAN_OK ||
       !json_parser_load_from_data (parser, data, length, NULL))
     return NULL;
 
