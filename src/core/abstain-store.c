@@ -225,6 +225,20 @@ is_timestamp (const char *s)
   return dt != NULL;
 }
 
+/* The times the store keeps as seconds since 1970 (0 stands for "never"):
+ * an earlier one could not be written back. */
+static gboolean
+is_unix_timestamp (const char *s)
+{
+  g_autoptr(GDateTime) dt = NULL;
+
+  if (!is_timestamp (s))
+    return FALSE;
+
+  dt = g_date_time_new_from_iso8601 (s, NULL);
+  return g_date_time_to_unix (dt) > 0;
+}
+
 /* Reader helpers: each sets *ok to FALSE on a bad member. */
 
 typedef struct
@@ -547,7 +561,7 @@ parse_state_entry (JsonObject *object,
   server = reader_dup_checked (&r, "server", FALSE, is_server);
   account_id = reader_dup_checked (&r, "account_id", FALSE, is_identifier);
   etag = reader_dup_checked (&r, "etag", TRUE, is_identifier);
-  verified = reader_dup_checked (&r, "last_verified", TRUE, is_timestamp);
+  verified = reader_dup_checked (&r, "last_verified", TRUE, is_unix_timestamp);
   controls = parse_controls (object_get_array (object, "controls"));
   if (!r.ok || controls == NULL)
     return FALSE;
@@ -599,7 +613,7 @@ parse_outbox_entry (JsonObject *object)
   entry->idempotency_key = reader_dup_checked (&r, "idempotency_key", FALSE, g_uuid_string_is_valid);
   entry->enabled = reader_boolean (&r, "enabled");
   entry->attempts = reader_int (&r, "attempts", 1000000);
-  created = reader_dup_checked (&r, "created_at", FALSE, is_timestamp);
+  created = reader_dup_checked (&r, "created_at", FALSE, is_unix_timestamp);
   if (created != NULL && (dt = g_date_time_new_from_iso8601 (created, NULL)))
     entry->created_at = g_date_time_to_unix (dt);
   entry->persisted = TRUE;
@@ -1366,8 +1380,8 @@ complete_idle_waiters (AbstainStore *self)
 
   waiters = g_steal_pointer (&self->idle_waiters);
   self->idle_waiters = g_ptr_array_new_with_free_func (g_object_unref);
-  self->removed_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->removed_accounts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_hash_table_remove_all (self->removed_keys);
+  g_hash_table_remove_all (self->removed_accounts);
   for (guint i = 0; i < waiters->len; i++)
     g_task_return_boolean (g_ptr_array_index (waiters, i), TRUE);
 }
