@@ -1388,8 +1388,27 @@ main (int    argc,
       return EXIT_OK;
     }
 
-  if (argc < 2 || !(command = find_command (argv[1])))
+  /* No command, or options for the window (--gapplication-service when
+   * D-Bus starts it): the window. A word that is no command is a typo in a
+   * script, and must not open a window. */
+  if (argc < 2 || argv[1][0] == '-')
     return exec_window (argv);
+
+  if (!(command = find_command (argv[1])))
+    {
+      g_autofree char *valid = NULL;
+      g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
+      g_auto(GStrv) strv = NULL;
+
+      for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+        g_strv_builder_add (names, commands[i].name);
+      strv = g_strv_builder_end (names);
+      valid = g_strjoinv (", ", strv);
+      /* Translators: the second %s is the list of commands, separated by commas. */
+      g_printerr (_("abstain: “%s” is not a command. The commands are: %s.\n"), argv[1], valid);
+      g_printerr ("%s\n", _("Run “abstain --help” for how to use them."));
+      return EXIT_USAGE;
+    }
 
   return run_command (command, argc - 1, argv + 1);
 }
