@@ -26,14 +26,16 @@ typedef struct
 
 typedef struct
 {
-  SvcState   *state;
-  SvcOptions  options;
-  SoupServer *server;
-  char       *base_url;
-  GPtrArray  *faults;   /* of SvcFault */
-  GPtrArray  *stats;    /* of SvcStat */
-  GHashTable *rates;    /* token hash → GQueue of monotonic times */
-  GPtrArray  *devices;  /* of SvcDevice */
+  SvcState       *state;
+  SvcOptions      options;
+  SoupServer     *server;
+  GSocketService *listener;
+  int             idle_peer;
+  char           *base_url;
+  GPtrArray      *faults;   /* of SvcFault */
+  GPtrArray      *stats;    /* of SvcStat */
+  GHashTable     *rates;    /* token hash → GQueue of monotonic times */
+  GPtrArray      *devices;  /* of SvcDevice */
 } SvcServer;
 
 typedef void (*SvcDispatchFunc) (SvcServer         *self,
