@@ -26,6 +26,16 @@ typedef struct
   int       device_lifetime;
 } Options;
 
+static void
+options_clear (Options *opts)
+{
+  g_clear_pointer (&opts->listen, g_free);
+  g_clear_pointer (&opts->state_file, g_free);
+  g_clear_pointer (&opts->seed, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
+
 static gboolean
 quit_cb (gpointer data)
 {
@@ -124,7 +134,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  Options opts = { NULL, NULL, NULL, FALSE, 3600, 0, 5, 600 };
+  g_auto(Options) opts = { NULL, NULL, NULL, FALSE, 3600, 0, 5, 600 };
   g_autoptr(GError) error = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   SvcOptions options;
@@ -175,9 +185,6 @@ main (int   argc,
 
   svc_server_free (server);
   svc_state_free (state);
-  g_free (opts.listen);
-  g_free (opts.state_file);
-  g_free (opts.seed);
 
   return 0;
 }
