@@ -202,17 +202,41 @@ wait_exit (GSubprocess *proc,
   return !timed_out;
 }
 
+/* The service exits 0 on SIGTERM; anything else is a crash or a
+ * sanitizer's report, which its standard error (above) shows. */
+static void
+check_stopped_cleanly (GSubprocess *proc)
+{
+  if (g_subprocess_get_if_signaled (proc))
+    {
+      int sig = g_subprocess_get_term_sig (proc);
+
+      g_test_fail_printf ("abstain-service was killed by signal %d (%s) when asked to stop",
+                          sig, g_strsignal (sig));
+    }
+  else if (g_subprocess_get_exit_status (proc) != 0)
+    {
+      g_test_fail_printf ("abstain-service exited with status %d when asked to stop",
+                          g_subprocess_get_exit_status (proc));
+    }
+}
+
 static void
 end_process (AbstainTestService *svc,
              int                 signum)
 {
+  gboolean stopped;
+
   if (svc->proc == NULL)
     return;
 
   g_subprocess_send_signal (svc->proc, signum);
-  if (!wait_exit (svc->proc, STOP_TIMEOUT_MS))
-    g_warning ("abstain-service did not stop within %d ms; killed", STOP_TIMEOUT_MS);
+  stopped = wait_exit (svc->proc, STOP_TIMEOUT_MS);
   join_readers (svc);
+  if (!stopped)
+    g_warning ("abstain-service did not stop within %d ms; killed", STOP_TIMEOUT_MS);
+  else if (signum == SIGTERM)
+    check_stopped_cleanly (svc->proc);
   g_clear_object (&svc->proc);
 }
 
@@ -230,6 +254,10 @@ end_process_status (AbstainTestService *svc,
     }
   else if (g_subprocess_get_if_exited (svc->proc))
     status = g_subprocess_get_exit_status (svc->proc);
+  else
+    g_test_message ("abstain-service was killed by signal %d (%s)",
+                    g_subprocess_get_term_sig (svc->proc),
+                    g_strsignal (g_subprocess_get_term_sig (svc->proc)));
 
   join_readers (svc);
   g_clear_object (&svc->proc);

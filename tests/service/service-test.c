@@ -160,8 +160,7 @@ svc_test_run_alone (const char *const  *args,
   g_ptr_array_add (argv, NULL);
 
   *out_proc = g_subprocess_newv ((const char *const *) argv->pdata,
-                                 G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                                 &error);
+                                 G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
   g_assert_no_error (error);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (*out_proc));
   line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
@@ -169,6 +168,27 @@ svc_test_run_alone (const char *const  *args,
   g_assert_true (g_str_has_prefix (line, "listening on http://127.0.0.1:"));
 
   return g_strdup (line + strlen ("listening on "));
+}
+
+/* The exit status of @proc, which has ended. A child ended by a signal (a
+ * crash, or a sanitizer aborting it) fails the test instead, with @err
+ * (its standard error, when the test captured it; nullable). */
+int
+svc_test_exit_status (GSubprocess *proc,
+                      const char  *err)
+{
+  g_autofree char *message = NULL;
+  int sig;
+
+  if (g_subprocess_get_if_exited (proc))
+    return g_subprocess_get_exit_status (proc);
+
+  sig = g_subprocess_get_term_sig (proc);
+  message = g_strdup_printf ("abstain-service was killed by signal %d (%s)%s%s", sig,
+                             g_strsignal (sig), err ? "; its standard error:\n" : "",
+                             err ? err : "");
+  g_assertion_message (G_LOG_DOMAIN, __FILE__, __LINE__, G_STRFUNC, message);
+  return -1;
 }
 
 /* Sends @request as is over a plain socket; returns all bytes received

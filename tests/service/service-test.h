@@ -34,6 +34,8 @@ guint       svc_test_form            (AbstainTestService *svc,
                                       JsonObject        **out_object);
 char       *svc_test_run_alone       (const char *const  *args,
                                       GSubprocess       **out_proc);
+int         svc_test_exit_status     (GSubprocess        *proc,
+                                      const char         *err);
 GBytes     *svc_test_raw_request     (const char         *url,
                                       const char         *request);
 

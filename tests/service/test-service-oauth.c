@@ -445,11 +445,12 @@ test_access_expiry (Fixture       *f,
   g_autofree char *email = NULL;
   guint status;
 
-  /* --token-lifetime=1 */
+  /* --token-lifetime=2: the service counts whole seconds, so a token lives
+   * between 1 and 2 s, long enough for one request even under sanitizers. */
   sign_in (f->svc, "free", &access, &refresh);
   email = account_email (f->svc, access, &status);
   g_assert_cmpuint (status, ==, 200);
-  g_usleep (2100 * 1000);
+  g_usleep (3100 * 1000);
   g_assert_null (account_email (f->svc, access, &status));
   g_assert_cmpuint (status, ==, 401);
 
@@ -526,7 +527,7 @@ main (int   argc,
       char *argv[])
 {
   static const char *const expiring_code[] = { "--device-interval=1", "--device-code-lifetime=1", NULL };
-  static const char *const short_tokens[] = { "--device-interval=1", "--token-lifetime=1", NULL };
+  static const char *const short_tokens[] = { "--device-interval=1", "--token-lifetime=2", NULL };
 
   g_test_init (&argc, &argv, NULL);
 
