@@ -6,6 +6,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <libsoup/soup.h>
 
 G_BEGIN_DECLS
 
@@ -90,6 +91,12 @@ guint               abstain_test_service_history_count  (AbstainTestService  *sv
 guint               abstain_test_service_count_requests (AbstainTestService  *svc,
                                                          const char          *method,
                                                          const char          *path_prefix);
+
+/* Makes @server listen on 127.0.0.1, on a free port, which it returns.
+ * The connections are accepted here and handed to @server: libsoup 3.2's
+ * own listener leaks the socket of each one. */
+guint               abstain_test_soup_listen_local      (SoupServer          *server,
+                                                         GError             **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AbstainTestService, abstain_test_service_free)
 
