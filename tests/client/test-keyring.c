@@ -359,6 +359,30 @@ run_child_on (const char *address)
   g_test_trap_assert_passed ();
 }
 
+/* libsecret 0.20.5 leaks the empty GPtrArray it makes from an Unlock
+ * answer that asks for a prompt (its on_xlock_paths), once per store or
+ * lookup on a locked keyring; a program using nothing but libsecret shows
+ * the same. Its frames are unnamed, so no suppression could tell it from a
+ * leak of ours through libsecret: this child alone runs without leak
+ * detection (memory errors are still caught). */
+static void
+run_child_without_leak_check_on (const char *address)
+{
+#ifdef __SANITIZE_ADDRESS__
+  g_autofree char *saved = g_strdup (g_getenv ("ASAN_OPTIONS"));
+  g_autofree char *options = g_strconcat (saved ? saved : "", ":detect_leaks=0", NULL);
+
+  g_setenv ("ASAN_OPTIONS", options, TRUE);
+#endif
+  run_child_on (address);
+#ifdef __SANITIZE_ADDRESS__
+  if (saved != NULL)
+    g_setenv ("ASAN_OPTIONS", saved, TRUE);
+  else
+    g_unsetenv ("ASAN_OPTIONS");
+#endif
+}
+
 static void
 test_no_secret_service (void)
 {
@@ -438,7 +462,7 @@ test_locked (void)
       g_test_skip ("gnome-keyring-daemon is not installed");
       return;
     }
-  run_child_on (client_test_bus_get_address (bus));
+  run_child_without_leak_check_on (client_test_bus_get_address (bus));
 }
 
 int
