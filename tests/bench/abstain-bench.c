@@ -105,6 +105,24 @@ typedef struct _Bench
   int failures; /* broken measures (not missed targets) */
 } Bench;
 
+static void
+bench_clear (Bench *b)
+{
+  char **strings[] = {
+    &b->service_bin, &b->cli_bin, &b->window_bin, &b->baseline_bin, &b->responsiveness_bin,
+    &b->network_module_dir, &b->curl_bin, &b->only, &b->renderer, &b->probe, &b->tmp,
+    &b->url, &b->free_token, &b->free_email, &b->pro_token, &b->pro_email, &b->remote_url,
+    &b->remote_token, &b->warm_dir, &b->single_dir,
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
+    g_clear_pointer (strings[i], g_free);
+  g_clear_object (&b->http);
+  g_clear_pointer (&b->dpy, XCloseDisplay);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Bench, bench_clear)
+
 /* Helpers */
 
 static gint64
@@ -1772,6 +1790,7 @@ bench_requests_offline (Bench *b)
       return;
     }
   b->remote_pid = svc.pid;
+  g_free (b->remote_url);
   b->remote_url = g_strdup (svc.url);
 
   proxy = proxy_new (address, svc.url, cert, key, &error);
@@ -2017,7 +2036,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  Bench bench = { 0 };
+  g_auto(Bench) bench = { 0 };
   Bench *b = &bench;
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
@@ -2117,8 +2136,7 @@ main (int   argc,
 out:
   stop_service (&b->service_pid);
   stop_service (&b->remote_pid);
-  if (b->dpy)
-    XCloseDisplay (b->dpy);
+  g_clear_pointer (&b->dpy, XCloseDisplay);
   g_clear_object (&b->http);
   {
     char *argv_rm[] = { (char *)"/bin/rm", (char *)"-rf", b->tmp, NULL };

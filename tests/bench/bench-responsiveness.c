@@ -353,7 +353,7 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(GApplication) app = NULL;
   gboolean subject = FALSE;
-  char *state_dir = NULL;
+  g_autofree char *state_dir = NULL;
   const GOptionEntry entries[] = {
     { "subject", 0, 0, G_OPTION_ARG_NONE, &subject, "The real window", NULL },
     { "baseline", 0, 0, G_OPTION_ARG_NONE, &bench.baseline, "A bare window", NULL },
