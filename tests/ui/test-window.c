@@ -67,19 +67,32 @@ static void
 fixture_sign_in (Fixture    *fixture,
                  const char *plan)
 {
+  g_clear_object (&fixture->account);
   fixture->account = ui_sign_in (fixture->manager, fixture->svc, plan);
   abstain_window_set_account (ABSTAIN_WINDOW (fixture->window), fixture->account);
   UI_WAIT_FOR (g_strcmp0 (visible_child (fixture->window, "main-stack"), "main") == 0);
+}
+
+/* Closes the window and drops the manager; each must be finalized, and
+ * with them every account. */
+static void
+close_window (Fixture *fixture)
+{
+  gpointer account = fixture->account;
+
+  if (account != NULL)
+    g_object_add_weak_pointer (account, &account);
+  ui_destroy_window (&fixture->window);
+  g_clear_object (&fixture->account);
+  ui_clear_finalized (&fixture->manager);
+  UI_WAIT_FOR (account == NULL);
 }
 
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_clear_pointer ((GtkWindow **) &fixture->window, gtk_window_destroy);
-  ui_spin (50);
-  fixture->account = NULL;
-  g_clear_object (&fixture->manager);
+  close_window (fixture);
   g_clear_pointer (&fixture->svc, abstain_test_service_free);
   ui_rm_rf (fixture->dir);
   g_clear_pointer (&fixture->dir, g_free);
@@ -238,6 +251,7 @@ test_app_presents (void)
 
   g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
   UI_WAIT_FOR (gtk_application_get_windows (GTK_APPLICATION (app)) == NULL);
+  UI_WAIT_FOR (find_about_window () == NULL);
   g_unsetenv ("ABSTAIN_STATE_DIR");
   ui_rm_rf (dir);
 }
@@ -338,6 +352,7 @@ test_withdraw (Fixture       *fixture,
 {
   Row chat;
   gboolean before;
+  guint fetched;
 
   fixture_sign_in (fixture, "free");
   chat = privacy_row (fixture, "chat.training", NULL);
@@ -351,9 +366,12 @@ test_withdraw (Fixture       *fixture,
   g_signal_emit_by_name (ui_find_by_name (chat.row, "withdraw-button"), "clicked");
   UI_WAIT_FOR (row_is_confirmed (&chat, before));
 
+  /* Once the server answered a refresh, nothing of the withdrawn change is left. */
   clear_faults (fixture);
+  fetched = abstain_test_service_count_requests (fixture->svc, "GET", "/v1/controls");
   refresh (fixture);
-  ui_spin (1000);
+  UI_WAIT_FOR (abstain_test_service_count_requests (fixture->svc, "GET", "/v1/controls") > fetched &&
+               !abstain_account_get_busy (fixture->account));
   g_assert_true (row_is_confirmed (&chat, before));
   g_assert_cmpint (abstain_test_service_control_enabled (fixture->svc, "free", "chat.training"), ==, before);
 }
@@ -363,7 +381,7 @@ check_locked (Fixture    *fixture,
               const char *plan,
               const char *reason)
 {
-  AbstainAccount *account = ui_sign_in (fixture->manager, fixture->svc, plan);
+  g_autoptr(AbstainAccount) account = ui_sign_in (fixture->manager, fixture->svc, plan);
   Row chat;
 
   abstain_window_set_account (ABSTAIN_WINDOW (fixture->window), account);
@@ -438,7 +456,7 @@ test_sign_in_again (Fixture       *fixture,
   gtk_widget_activate_action (fixture->window, "win.sign-in-again", NULL);
   g_assert_cmpstr (visible_child (fixture->window, "main-stack"), ==, "sign-in");
   abstain_test_service_restart (fixture->svc);
-  ui_sign_in (fixture->manager, fixture->svc, "free");
+  g_object_unref (ui_sign_in (fixture->manager, fixture->svc, "free"));
   gtk_widget_activate_action (fixture->window, "win.cancel-sign-in", NULL);
   UI_WAIT_FOR (row_is_confirmed (&chat, target));
   UI_WAIT_FOR (!banner_revealed (fixture, "sign-in-banner"));
@@ -637,6 +655,7 @@ test_opt_out_everywhere (Fixture       *fixture,
   ui_screenshot (fixture->window, "overview-after-opt-out");
 
   /* The pro user has nothing locked: opted out everywhere. */
+  g_clear_object (&fixture->account);
   fixture->account = ui_sign_in (fixture->manager, fixture->svc, "pro");
   abstain_window_set_account (ABSTAIN_WINDOW (fixture->window), fixture->account);
   abstain_window_show_page (ABSTAIN_WINDOW (fixture->window), "overview");
@@ -780,9 +799,7 @@ test_startup_from_store (Fixture       *fixture,
   gtk_switch_set_active (chat.sw, target);
   UI_WAIT_FOR (row_is_confirmed (&chat, target));
 
-  g_clear_pointer ((GtkWindow **) &fixture->window, gtk_window_destroy);
-  ui_spin (100);
-  g_clear_object (&fixture->manager);
+  close_window (fixture);
   abstain_test_service_stop (fixture->svc);
 
   open_window (fixture);
@@ -792,7 +809,6 @@ test_startup_from_store (Fixture       *fixture,
   g_assert_false (abstain_control_get_pending (chat.control));
   UI_WAIT_FOR (banner_revealed (fixture, "offline-banner"));
   g_assert_true (gtk_switch_get_state (chat.sw) == target);
-  fixture->account = NULL;
 }
 
 static AdwMessageDialog *
@@ -805,6 +821,19 @@ find_message_dialog (void)
       return l->data;
 
   return NULL;
+}
+
+/* Clicks the button of @response, as a person would: the dialog closes. */
+static void
+respond (AdwMessageDialog *dialog,
+         const char       *response)
+{
+  const char *label = adw_message_dialog_get_response_label (dialog, response);
+  GtkWidget *button = ui_find_button (GTK_WIDGET (dialog), label);
+
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  UI_WAIT_FOR (find_message_dialog () == NULL);
 }
 
 static void
@@ -827,16 +856,14 @@ test_sign_out (Fixture       *fixture,
   ui_screenshot (GTK_WIDGET (dialog), "sign-out");
 
   /* Cancel keeps the account; Sign Out removes it and shows the sign-in page. */
-  adw_message_dialog_response (dialog, "cancel");
-  ui_spin (200);
+  respond (dialog, "cancel");
   g_assert_cmpuint (g_list_model_get_n_items (abstain_manager_get_accounts (fixture->manager)), ==, 1);
 
   g_signal_emit_by_name (ui_find_by_name (fixture->window, "sign-out-button"), "clicked");
   UI_WAIT_FOR ((dialog = find_message_dialog ()) != NULL);
-  adw_message_dialog_response (dialog, "sign-out");
+  respond (dialog, "sign-out");
   UI_WAIT_FOR (g_list_model_get_n_items (abstain_manager_get_accounts (fixture->manager)) == 0);
   UI_WAIT_FOR (g_strcmp0 (visible_child (fixture->window, "main-stack"), "sign-in") == 0);
-  fixture->account = NULL;
 }
 
 int

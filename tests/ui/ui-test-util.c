@@ -29,6 +29,34 @@ ui_spin (guint ms)
     ui_iterate ();
 }
 
+/* Destroys *@window and waits until it is finalized: a window that
+ * outlives its destruction is held by a reference someone leaked. */
+void
+ui_destroy_window (GtkWidget **window)
+{
+  gpointer alive = *window;
+
+  g_object_add_weak_pointer (alive, &alive);
+  gtk_window_destroy (GTK_WINDOW (g_steal_pointer (window)));
+  UI_WAIT_FOR (alive == NULL);
+}
+
+/* Like g_clear_object(), then waits until the object is finalized, which
+ * pending callbacks may delay by a few iterations but must not prevent. */
+void
+ui_clear_finalized (gpointer object_ptr)
+{
+  GObject **object = object_ptr;
+  gpointer alive = *object;
+
+  if (alive == NULL)
+    return;
+
+  g_object_add_weak_pointer (alive, &alive);
+  g_clear_object (object);
+  UI_WAIT_FOR (alive == NULL);
+}
+
 typedef gboolean (*Match) (GtkWidget *widget, gconstpointer data);
 
 static GtkWidget *
@@ -73,6 +101,13 @@ match_label (GtkWidget     *widget,
   return GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), data) != NULL;
 }
 
+static gboolean
+match_button (GtkWidget     *widget,
+              gconstpointer  data)
+{
+  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), data) == 0;
+}
+
 GtkWidget *
 ui_find_by_name (GtkWidget  *root,
                  const char *name)
@@ -92,6 +127,13 @@ ui_find_label (GtkWidget  *root,
                const char *text)
 {
   return find (root, match_label, text);
+}
+
+GtkWidget *
+ui_find_button (GtkWidget  *root,
+                const char *label)
+{
+  return find (root, match_button, label);
 }
 
 typedef struct {
@@ -133,6 +175,7 @@ store_result (GObject      *object,
   *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
+/* Returns: (transfer full): the account, which the manager also holds */
 AbstainAccount *
 ui_sign_in (AbstainManager     *manager,
             AbstainTestService *svc,

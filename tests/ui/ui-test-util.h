@@ -29,6 +29,8 @@ G_BEGIN_DECLS
 
 void            ui_iterate            (void);
 void            ui_spin               (guint        ms);
+void            ui_destroy_window     (GtkWidget  **window);
+void            ui_clear_finalized    (gpointer     object_ptr);
 GtkWidget      *ui_find_by_name       (GtkWidget   *root,
                                        const char  *name);
 GtkWidget      *ui_find_by_type       (GtkWidget   *root,
@@ -38,6 +40,8 @@ GtkWidget      *ui_find_control_row   (GtkWidget   *root,
                                        const char  *organization_id);
 GtkWidget      *ui_find_label         (GtkWidget   *root,
                                        const char  *text);
+GtkWidget      *ui_find_button        (GtkWidget   *root,
+                                       const char  *label);
 AbstainAccount *ui_sign_in            (AbstainManager     *manager,
                                        AbstainTestService *svc,
                                        const char         *plan);
