@@ -88,6 +88,7 @@ abstain_application_about_action (GSimpleAction *action,
 
   about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
                         "transient-for", gtk_application_get_active_window (app),
+                        "destroy-with-parent", TRUE,
                         "application-name", _("Abstain"),
                         "application-icon", APPLICATION_ID,
                         "developer-name", _("The Abstain authors"),
