@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <locale.h>
 #include <string.h>
 
 #include "abstain-account-page.h"
@@ -742,6 +743,11 @@ test_screenshots (Fixture       *fixture,
   AdwStyleManager *style = adw_style_manager_get_default ();
   Row chat;
 
+  /* The French screenshots must show French, not English under a French
+   * name. */
+  if (french)
+    g_assert_cmpstr (_("Privacy"), ==, "Confidentialité");
+
   for (guint dark = 0; dark < (french ? 1 : 2); dark++)
     {
       adw_style_manager_set_color_scheme (style, dark ? ADW_COLOR_SCHEME_FORCE_DARK
@@ -875,6 +881,11 @@ main (int   argc,
 
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
+
+  /* gtk_test_init() sets the locale to en_US.UTF-8, under which gettext
+   * ignores LANGUAGE: the French run takes the environment's locale back. */
+  if (g_getenv ("LANGUAGE") != NULL && g_str_has_prefix (g_getenv ("LANGUAGE"), "fr"))
+    g_assert_nonnull (setlocale (LC_ALL, ""));
 
   /* What AdwApplication loads from the resources for the real app. */
   provider = gtk_css_provider_new ();
