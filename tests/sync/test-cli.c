@@ -516,10 +516,18 @@ test_usage (void)
                                       "http://127.0.0.1:9", "--token-stdin", NULL), ==, EXIT_ERROR);
   g_assert_nonnull (strstr (err, "16"));
 
-  /* Not a command: the window, with the same arguments. */
+  /* An option first: the window, with the same arguments. */
   g_assert_cmpint (sync_test_run_cli (dir, NULL, window_env, &out, NULL, "--gapplication-service", NULL),
                    ==, EXIT_OK);
   g_assert_nonnull (strstr (out, "--gapplication-service"));
+
+  /* A word that is no command: a usage error naming it, never the window. */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (sync_test_run_cli (dir, NULL, window_env, &out, &err, "stauts", NULL), ==, EXIT_USAGE);
+  g_assert_cmpstr (out, ==, "");
+  g_assert_nonnull (strstr (err, "“stauts”"));
+  g_assert_nonnull (strstr (err, "opt-out"));
 
   sync_test_remove_dir (dir);
 }
