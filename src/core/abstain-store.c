@@ -213,15 +213,17 @@ is_server (const char *s)
          g_strcmp0 (g_uri_get_scheme (uri), "https") == 0;
 }
 
+static GDateTime *
+parse_timestamp (const char *s)
+{
+  return is_identifier (s) ? g_date_time_new_from_iso8601 (s, NULL) : NULL;
+}
+
 static gboolean
 is_timestamp (const char *s)
 {
-  g_autoptr(GDateTime) dt = NULL;
+  g_autoptr(GDateTime) dt = parse_timestamp (s);
 
-  if (!is_identifier (s))
-    return FALSE;
-
-  dt = g_date_time_new_from_iso8601 (s, NULL);
   return dt != NULL;
 }
 
@@ -230,13 +232,9 @@ is_timestamp (const char *s)
 static gboolean
 is_unix_timestamp (const char *s)
 {
-  g_autoptr(GDateTime) dt = NULL;
+  g_autoptr(GDateTime) dt = parse_timestamp (s);
 
-  if (!is_timestamp (s))
-    return FALSE;
-
-  dt = g_date_time_new_from_iso8601 (s, NULL);
-  return g_date_time_to_unix (dt) > 0;
+  return dt != NULL && g_date_time_to_unix (dt) > 0;
 }
 
 /* Reader helpers: each sets *ok to FALSE on a bad member. */
