@@ -246,3 +246,22 @@ client_test_bus_free (ClientTestBus *bus)
   g_free (bus->address);
   g_free (bus);
 }
+
+void
+client_test_without_leak_checks (GFunc    func,
+                                 gpointer data)
+{
+#ifdef __SANITIZE_ADDRESS__
+  g_autofree char *saved = g_strdup (g_getenv ("ASAN_OPTIONS"));
+  g_autofree char *options = g_strconcat (saved ? saved : "", ":detect_leaks=0", NULL);
+
+  g_setenv ("ASAN_OPTIONS", options, TRUE);
+#endif
+  func (data, NULL);
+#ifdef __SANITIZE_ADDRESS__
+  if (saved != NULL)
+    g_setenv ("ASAN_OPTIONS", saved, TRUE);
+  else
+    g_unsetenv ("ASAN_OPTIONS");
+#endif
+}

@@ -1245,29 +1245,22 @@ tls_untrusted (void)
  * TLS backend's threads at exit and crashes, so the child runs without
  * leak detection (memory errors are still caught). */
 static void
+trap_child (gpointer unused1,
+            gpointer unused2)
+{
+  g_test_trap_subprocess (NULL, CHILD_USEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+}
+
+static void
 test_tls_untrusted (void)
 {
-  g_autofree char *saved = NULL;
-  g_autofree char *options = NULL;
-
   if (g_test_subprocess ())
     {
       tls_untrusted ();
       return;
     }
 
-#ifdef __SANITIZE_ADDRESS__
-  saved = g_strdup (g_getenv ("ASAN_OPTIONS"));
-  options = g_strconcat (saved ? saved : "", ":detect_leaks=0", NULL);
-  g_setenv ("ASAN_OPTIONS", options, TRUE);
-#endif
-  g_test_trap_subprocess (NULL, CHILD_USEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
-#ifdef __SANITIZE_ADDRESS__
-  if (saved != NULL)
-    g_setenv ("ASAN_OPTIONS", saved, TRUE);
-  else
-    g_unsetenv ("ASAN_OPTIONS");
-#endif
+  client_test_without_leak_checks (trap_child, NULL);
   g_test_trap_assert_passed ();
 }
 
