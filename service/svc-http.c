@@ -7,10 +7,7 @@
 
 #include "config.h"
 
-#include <errno.h>
-#include <gio/gnetworking.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "svc-http.h"
 
@@ -838,7 +835,6 @@ svc_server_new (SvcState         *state,
 
   self->state = state;
   self->options = *options;
-  self->idle_peer = -1;
   /* Raw paths: ids are plain ASCII, and an encoded "/" or ".." is then
    * just an unknown id answered in JSON. */
   self->server = soup_server_new ("server-header", "abstain-service/" PACKAGE_VERSION,
@@ -853,90 +849,6 @@ svc_server_new (SvcState         *state,
   return self;
 }
 
-/* libsoup 3.2's own listener leaks the GSocket of every connection it
- * accepts, so the service accepts the connections itself and hands them to
- * the server. */
-static gboolean
-incoming_cb (GSocketService    *service,
-             GSocketConnection *connection,
-             GObject           *source_object,
-             gpointer           user_data)
-{
-  SvcServer *self = user_data;
-  g_autoptr(GSocketAddress) local = NULL;
-  g_autoptr(GSocketAddress) remote = NULL;
-  g_autoptr(GError) error = NULL;
-
-  local = g_socket_connection_get_local_address (connection, &error);
-  if (local != NULL)
-    remote = g_socket_connection_get_remote_address (connection, &error);
-  if (remote == NULL)
-    {
-      g_debug ("Dropping a connection: %s", error->message);
-      return TRUE;
-    }
-
-  g_socket_set_option (g_socket_connection_get_socket (connection),
-                       IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
-  if (!soup_server_accept_iostream (self->server, G_IO_STREAM (connection), local, remote,
-                                    &error))
-    g_debug ("Dropping a connection: %s", error->message);
-
-  return TRUE;
-}
-
-/* A listening socket on @address, set up as SoupServer sets up its own. */
-static GSocket *
-listen_socket (GSocketAddress  *address,
-               GError         **error)
-{
-  GSocketFamily family = g_socket_address_get_family (address);
-  g_autoptr(GSocket) sock = NULL;
-
-  sock = g_socket_new (family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
-  if (sock == NULL)
-    return NULL;
-
-  g_socket_set_option (sock, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
-  if (family == G_SOCKET_FAMILY_IPV6)
-    g_socket_set_option (sock, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, NULL);
-  if (!g_socket_bind (sock, address, TRUE, error) || !g_socket_listen (sock, error))
-    return NULL;
-
-  return g_steal_pointer (&sock);
-}
-
-/* SoupServer keeps a connection open for the next request only while it
- * has a listener of its own, and otherwise closes it after each answer
- * without saying so. Its listener here is one end of a socket pair whose
- * other end never writes: it never has a connection to accept. */
-static gboolean
-add_idle_listener (SvcServer  *self,
-                   GError    **error)
-{
-  g_autoptr(GSocket) sock = NULL;
-  int fds[2];
-
-  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "socketpair: %s", g_strerror (saved_errno));
-      return FALSE;
-    }
-
-  self->idle_peer = fds[1];
-  sock = g_socket_new_from_fd (fds[0], error);
-  if (sock == NULL)
-    {
-      close (fds[0]);
-      return FALSE;
-    }
-
-  return soup_server_listen_socket (self->server, sock, 0, error);
-}
-
 /* Listens on "HOST:PORT" (an IP address; port 0 picks a free one). */
 gboolean
 svc_server_listen (SvcServer   *self,
@@ -944,10 +856,9 @@ svc_server_listen (SvcServer   *self,
                    GError     **error)
 {
   g_autoptr(GSocketAddress) sockaddr = NULL;
-  g_autoptr(GSocketAddress) bound = NULL;
   g_autoptr(GInetAddress) inet = NULL;
-  g_autoptr(GSocket) sock = NULL;
   g_autofree char *host = NULL;
+  guint16 bound_port = 0;
   const char *colon = strrchr (address, ':');
   guint64 port = 0;
 
@@ -973,25 +884,14 @@ svc_server_listen (SvcServer   *self,
     }
 
   sockaddr = g_inet_socket_address_new (inet, (guint16) port);
-  sock = listen_socket (sockaddr, error);
-  if (sock == NULL)
-    return FALSE;
-  bound = g_socket_get_local_address (sock, error);
-  if (bound == NULL)
-    return FALSE;
-
-  if (!add_idle_listener (self, error))
-    return FALSE;
-
-  self->listener = g_socket_service_new ();
-  g_signal_connect (self->listener, "incoming", G_CALLBACK (incoming_cb), self);
-  if (!g_socket_listener_add_socket (G_SOCKET_LISTENER (self->listener), sock, NULL, error))
+  self->listener = svc_listener_new (self->server, sockaddr, &bound_port, error);
+  if (self->listener == NULL)
     return FALSE;
 
   self->base_url = g_strdup_printf ("http://%s%s%s:%u",
                                     strchr (host, ':') ? "[" : "", host,
                                     strchr (host, ':') ? "]" : "",
-                                    g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+                                    bound_port);
   return TRUE;
 }
 
@@ -1001,16 +901,9 @@ svc_server_free (SvcServer *self)
   if (self == NULL)
     return;
 
-  if (self->listener != NULL)
-    {
-      g_socket_service_stop (self->listener);
-      g_socket_listener_close (G_SOCKET_LISTENER (self->listener));
-      g_clear_object (&self->listener);
-    }
+  g_clear_pointer (&self->listener, svc_listener_free);
   soup_server_disconnect (self->server);
   g_clear_object (&self->server);
-  if (self->idle_peer >= 0)
-    close (self->idle_peer);
   svc_hooks_free (self);
   svc_oauth_free_devices (self);
   g_hash_table_unref (self->rates);

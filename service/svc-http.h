@@ -9,6 +9,7 @@
 #include <libsoup/soup.h>
 
 #include "svc-json.h"
+#include "svc-listener.h"
 #include "svc-state.h"
 
 G_BEGIN_DECLS
@@ -29,8 +30,7 @@ typedef struct
   SvcState       *state;
   SvcOptions      options;
   SoupServer     *server;
-  GSocketService *listener;
-  int             idle_peer;
+  SvcListener    *listener;
   char           *base_url;
   GPtrArray      *faults;   /* of SvcFault */
   GPtrArray      *stats;    /* of SvcStat */

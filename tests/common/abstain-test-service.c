@@ -11,7 +11,6 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -19,6 +18,7 @@
 #include <libsoup/soup.h>
 
 #include "abstain-test-service.h"
+#include "svc-listener.h"
 
 #define START_TIMEOUT_US (10 * G_USEC_PER_SEC)
 #define STOP_TIMEOUT_MS 10000
@@ -743,77 +743,7 @@ abstain_test_service_count_requests (AbstainTestService *svc,
   return n;
 }
 
-/* A local SoupServer without libsoup's listener */
-
-typedef struct
-{
-  GSocketService *service;
-  int             idle_peer;
-} LocalListener;
-
-static void
-local_listener_free (gpointer data)
-{
-  LocalListener *listener = data;
-
-  g_socket_service_stop (listener->service);
-  g_socket_listener_close (G_SOCKET_LISTENER (listener->service));
-  g_object_unref (listener->service);
-  if (listener->idle_peer >= 0)
-    close (listener->idle_peer);
-  g_free (listener);
-}
-
-static gboolean
-on_incoming (GSocketService    *service,
-             GSocketConnection *connection,
-             GObject           *source_object,
-             gpointer           user_data)
-{
-  SoupServer *server = user_data;
-  g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
-  g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
-
-  if (local != NULL && remote != NULL)
-    soup_server_accept_iostream (server, G_IO_STREAM (connection), local, remote, NULL);
-
-  return TRUE;
-}
-
-/* SoupServer keeps a connection open after an answer only while it has a
- * listener of its own: give it one that never has a connection to accept,
- * one end of a socket pair whose other end stays silent. */
-static int
-add_idle_listener (SoupServer  *server,
-                   GError     **error)
-{
-  g_autoptr(GSocket) sock = NULL;
-  int fds[2];
-
-  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "socketpair: %s", g_strerror (saved_errno));
-      return -1;
-    }
-
-  sock = g_socket_new_from_fd (fds[0], error);
-  if (sock == NULL)
-    {
-      close (fds[0]);
-      close (fds[1]);
-      return -1;
-    }
-  if (!soup_server_listen_socket (server, sock, 0, error))
-    {
-      close (fds[1]);
-      return -1;
-    }
-
-  return fds[1];
-}
+/* A local SoupServer without libsoup's listener (see svc-listener.c) */
 
 guint
 abstain_test_soup_listen_local (SoupServer  *server,
@@ -821,22 +751,16 @@ abstain_test_soup_listen_local (SoupServer  *server,
 {
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  LocalListener *listener;
+  SvcListener *listener;
+  guint16 port = 0;
 
   g_return_val_if_fail (SOUP_IS_SERVER (server), 0);
 
-  listener = g_new0 (LocalListener, 1);
-  listener->service = g_socket_service_new ();
-  listener->idle_peer = add_idle_listener (server, error);
-  g_object_set_data_full (G_OBJECT (server), "abstain-test-listener", listener,
-                          local_listener_free);
-  if (listener->idle_peer < 0 ||
-      !g_socket_listener_add_address (G_SOCKET_LISTENER (listener->service), address,
-                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
-                                      &bound, error))
+  listener = svc_listener_new (server, address, &port, error);
+  if (listener == NULL)
     return 0;
 
-  g_signal_connect (listener->service, "incoming", G_CALLBACK (on_incoming), server);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_object_set_data_full (G_OBJECT (server), "abstain-test-listener", listener,
+                          (GDestroyNotify) svc_listener_free);
+  return port;
 }
